@@ -1,0 +1,97 @@
+"""Accounts, SMS codes and the SMS outbox."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column
+
+from registry.crypto import EncryptedText
+from registry.database import Base, TimestampMixin, utcnow
+
+
+class Role(str, enum.Enum):
+    """What an account is for."""
+
+    WORKER = "worker"
+    CONSUMER = "consumer"
+    ENTERPRISE_STAFF = "enterprise_staff"
+    ADMIN = "admin"
+
+
+SELF_REGISTERED_ROLES = (Role.WORKER, Role.CONSUMER)
+
+
+class Account(UserMixin, TimestampMixin, Base):
+    """A person's login. ID number and phone are encrypted, found by keyed hash."""
+
+    __tablename__ = "account"
+    __table_args__ = (
+        sa.UniqueConstraint("id_number_hash", "role", name="uq_account_id_number_role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role: Mapped[str] = mapped_column(sa.String(20), index=True)
+    name: Mapped[str] = mapped_column(sa.String(64))
+    id_number: Mapped[str | None] = mapped_column(EncryptedText)
+    id_number_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    phone: Mapped[str] = mapped_column(EncryptedText)
+    phone_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # Bumped to end every session at once (phone change, logout everywhere).
+    session_version: Mapped[int] = mapped_column(default=1)
+    last_login_at: Mapped[dt.datetime | None]
+
+    def get_id(self) -> str:
+        """Session identity: a version bump invalidates old sessions and remember cookies."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN.value
+
+
+class CodePurpose(str, enum.Enum):
+    """What an SMS code may be used for; a code only works for its purpose."""
+
+    REGISTER = "register"
+    LOGIN = "login"
+    CHANGE_PHONE_OLD = "change_phone_old"
+    CHANGE_PHONE_NEW = "change_phone_new"
+    DELETE_ACCOUNT = "delete_account"
+
+
+class SmsCode(Base):
+    """A one-time code sent to a phone; only its keyed hash is kept."""
+
+    __tablename__ = "sms_code"
+    __table_args__ = (sa.Index("ix_sms_code_phone_created", "phone_hash", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_hash: Mapped[str] = mapped_column(sa.String(64))
+    purpose: Mapped[str] = mapped_column(sa.String(32))
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    consumed_at: Mapped[dt.datetime | None]
+    client_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+
+
+class SmsMessage(Base):
+    """Every message sent, kept in the outbox (development) and as a delivery record."""
+
+    __tablename__ = "sms_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(EncryptedText)
+    phone_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
+    body: Mapped[str] = mapped_column(EncryptedText)
+    backend: Mapped[str] = mapped_column(sa.String(20))
+    status: Mapped[str] = mapped_column(sa.String(20), default="sent")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,93 @@
+"""API boundary of accounts."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from registry.accounts.models import CodePurpose, Role
+from registry.identity import (InvalidIdNumber, InvalidPhone, mask_id_number, mask_phone,
+                               normalize_id_number, normalize_phone)
+
+
+class PhoneField(fields.String):
+    """A mainland mobile number, normalised to 11 digits."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return normalize_phone(raw)
+        except InvalidPhone as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class IdNumberField(fields.String):
+    """A mainland resident ID number, checked and upper-cased."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return normalize_id_number(raw)
+        except InvalidIdNumber as exc:
+            raise ValidationError(str(exc)) from None
+
+
+CODE_FIELD = dict(required=True, validate=validate.Regexp(r"^\d{6}$", error="Enter the 6-digit code."))
+
+
+class SendCodeSchema(Schema):
+    phone = PhoneField(required=True)
+    purpose = fields.String(required=True, validate=validate.OneOf(
+        [CodePurpose.REGISTER.value, CodePurpose.LOGIN.value]))
+
+
+class SendCodeResultSchema(Schema):
+    sent_to = fields.String()
+    expires_in = fields.Integer()
+    resend_after = fields.Integer()
+
+
+class RegisterSchema(Schema):
+    role = fields.String(required=True, validate=validate.OneOf([r.value for r in (Role.WORKER, Role.CONSUMER)]))
+    name = fields.String(required=True, validate=validate.Length(min=2, max=30))
+    id_number = IdNumberField(required=True)
+    phone = PhoneField(required=True)
+    code = fields.String(**CODE_FIELD)
+
+    @validates("name")
+    def _name(self, value: str, **kwargs) -> None:
+        if not value.strip() or any(ch.isdigit() for ch in value):
+            raise ValidationError(_("Enter your name as on your ID card."))
+
+
+class LoginSchema(Schema):
+    phone = PhoneField(required=True)
+    code = fields.String(**CODE_FIELD)
+    remember = fields.Boolean(load_default=False)
+
+
+class CodeOnlySchema(Schema):
+    code = fields.String(**CODE_FIELD)
+
+
+class NewPhoneSchema(Schema):
+    phone = PhoneField(required=True)
+
+
+class NewPhoneConfirmSchema(Schema):
+    phone = PhoneField(required=True)
+    code = fields.String(**CODE_FIELD)
+
+
+class AccountSchema(Schema):
+    """What an account looks like from outside: sensitive fields masked."""
+
+    id = fields.Integer()
+    role = fields.String()
+    name = fields.String()
+    id_number = fields.Function(lambda a: mask_id_number(a.id_number))
+    phone = fields.Function(lambda a: mask_phone(a.phone))
+    created_at = fields.DateTime()
+
+
+class CsrfSchema(Schema):
+    csrf_token = fields.String()

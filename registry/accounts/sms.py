@@ -1,0 +1,102 @@
+"""SMS delivery backends: the outbox (embedded default) and an HTTP gateway."""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Protocol
+
+import requests
+from flask import Flask, current_app
+
+from registry.crypto import lookup_hash
+from registry.extensions import db
+from registry.identity import mask_phone
+
+log = logging.getLogger(__name__)
+
+
+class SmsDeliveryError(RuntimeError):
+    """The message could not be handed to the provider."""
+
+
+class SmsBackend(Protocol):
+    """Delivers one text message to one mainland phone number."""
+
+    name: str
+
+    def send(self, phone: str, body: str) -> None: ...
+
+
+class OutboxBackend:
+    """Stores every message in the sms_message table and logs it (phone masked)."""
+
+    name = "outbox"
+
+    def send(self, phone: str, body: str) -> None:
+        from registry.accounts.models import SmsMessage
+
+        db.session.add(SmsMessage(phone=phone, phone_hash=lookup_hash(phone, "phone"),
+                                  body=body, backend=self.name))
+        db.session.flush()
+        log.info("sms outbox to %s: %s", mask_phone(phone), body)
+
+
+class HttpGatewayBackend:
+    """Posts to a provider's HTTP API described by URL, headers and a body template.
+
+    The template is JSON text with {phone} and {message} placeholders; values
+    are JSON-escaped before substitution so a message cannot break the body.
+    """
+
+    name = "http"
+
+    def __init__(self, url: str, headers: dict[str, str], body_template: str, timeout: float = 5.0):
+        self.url = url
+        self.headers = dict(headers)
+        self.body_template = body_template
+        self.timeout = timeout
+
+    def render_body(self, phone: str, body: str) -> str:
+        """The request body for one message."""
+        def escape(value: str) -> str:
+            return json.dumps(value, ensure_ascii=False)[1:-1]
+
+        return (self.body_template.replace("{phone}", escape(phone))
+                .replace("{message}", escape(body)))
+
+    def send(self, phone: str, body: str) -> None:
+        headers = {"Content-Type": "application/json; charset=utf-8", **self.headers}
+        try:
+            response = requests.post(self.url, data=self.render_body(phone, body).encode("utf-8"),
+                                     headers=headers, timeout=self.timeout)
+        except requests.RequestException as exc:
+            log.warning("sms gateway unreachable for %s: %s", mask_phone(phone), type(exc).__name__)
+            raise SmsDeliveryError("the SMS gateway could not be reached") from None
+        if response.status_code >= 300:
+            log.warning("sms gateway refused message to %s: HTTP %s", mask_phone(phone), response.status_code)
+            raise SmsDeliveryError(f"the SMS gateway answered HTTP {response.status_code}")
+        log.info("sms gateway accepted message to %s", mask_phone(phone))
+
+
+def init_sms(app: Flask) -> None:
+    """Pick the configured backend."""
+    kind = app.config["SMS_BACKEND"]
+    if kind == "outbox":
+        backend: SmsBackend = OutboxBackend()
+    elif kind == "http":
+        if not app.config.get("SMS_GATEWAY_URL"):
+            from registry.config import ConfigurationError
+
+            raise ConfigurationError("SMS_BACKEND=http needs REGISTRY_SMS_GATEWAY_URL")
+        backend = HttpGatewayBackend(app.config["SMS_GATEWAY_URL"], app.config["SMS_GATEWAY_HEADERS"],
+                                     app.config["SMS_GATEWAY_BODY_TEMPLATE"], app.config["SMS_GATEWAY_TIMEOUT"])
+    else:
+        from registry.config import ConfigurationError
+
+        raise ConfigurationError(f"unknown SMS backend {kind!r} (use outbox or http)")
+    app.extensions["registry.sms"] = backend
+
+
+def send_sms(phone: str, body: str) -> None:
+    """Send one message through the app's backend."""
+    current_app.extensions["registry.sms"].send(phone, body)

@@ -1,0 +1,209 @@
+"""Account pages: register, login, logout, personal center, phone change, deletion."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from registry import clock
+from registry.accounts import bp, codes, services
+from registry.accounts.models import CodePurpose, Role
+from registry.accounts.schemas import (CodeOnlySchema, LoginSchema, NewPhoneConfirmSchema, NewPhoneSchema,
+                                       RegisterSchema)
+from registry.errors import DomainError
+from registry.identity import mask_id_number, mask_phone
+from registry.web import client_ip, flash_success, parse_form, refusal_errors, safe_next
+
+# How long a confirmed old number stays good for the second step of a phone change.
+PHONE_CHANGE_WINDOW = dt.timedelta(minutes=10)
+PHONE_CHANGE_KEY = "phone_change_confirmed_at"
+
+
+def _render(template: str, errors: dict, status_if_errors: int = 422, **context):
+    status = status_if_errors if errors else 200
+    return render_template(template, errors=errors, **context), status
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Register as a domestic worker or a household, confirmed by SMS code."""
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.personal_center"))
+    schema = RegisterSchema()
+    errors: dict = {}
+    code_sent = False
+    form = request.form
+    if request.method == "POST":
+        action = form.get("action", "register")
+        if action == "send":
+            data, errors = parse_form(schema, only=("role", "name", "id_number", "phone"))
+            if not errors:
+                try:
+                    services.check_registration(Role(data["role"]), data["id_number"], data["phone"])
+                    codes.send_code(data["phone"], CodePurpose.REGISTER, client_ip())
+                    code_sent = True
+                except DomainError as exc:
+                    errors = refusal_errors(exc)
+        else:
+            data, errors = parse_form(schema)
+            if not errors:
+                try:
+                    account = services.register(Role(data["role"]), data["name"].strip(),
+                                                 data["id_number"], data["phone"], data["code"])
+                except DomainError as exc:
+                    errors = refusal_errors(exc)
+                    code_sent = True
+                else:
+                    login_user(account)
+                    flash_success(_("Welcome! Your account has been created."))
+                    return redirect(url_for("accounts.personal_center"))
+            else:
+                code_sent = True
+    return _render("accounts/register.html", errors, form=form, code_sent=code_sent)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log in with phone number and SMS code."""
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.personal_center"))
+    schema = LoginSchema()
+    errors: dict = {}
+    code_sent = False
+    form = request.form
+    if request.method == "POST":
+        if form.get("action") == "send":
+            data, errors = parse_form(schema, only=("phone",))
+            if not errors:
+                try:
+                    if services.find_by_phone(data["phone"]) is None:
+                        raise DomainError(_("No account uses this phone number; register first."),
+                                          fields={"phone": [_("No account uses this phone number; register first.")]})
+                    codes.send_code(data["phone"], CodePurpose.LOGIN, client_ip())
+                    code_sent = True
+                except DomainError as exc:
+                    errors = refusal_errors(exc)
+        else:
+            code_sent = True
+            data, errors = parse_form(schema)
+            if not errors:
+                try:
+                    account = services.login(data["phone"], data["code"])
+                except DomainError as exc:
+                    errors = refusal_errors(exc)
+                else:
+                    login_user(account, remember=data["remember"])
+                    return redirect(safe_next(request.args.get("next"), url_for("accounts.personal_center")))
+    return _render("accounts/login.html", errors, form=form, code_sent=code_sent)
+
+
+@bp.post("/logout")
+def logout():
+    """End this session."""
+    logout_user()
+    return redirect(url_for("home.index"))
+
+
+@bp.get("/me")
+@login_required
+def personal_center():
+    """个人中心: masked account data and account actions."""
+    return render_template("accounts/personal_center.html",
+                           masked_id=mask_id_number(current_user.id_number),
+                           masked_phone=mask_phone(current_user.phone))
+
+
+@bp.post("/me/logout-everywhere")
+@login_required
+def logout_everywhere():
+    """End every session of this account, this one included."""
+    services.logout_everywhere(current_user._get_current_object())
+    logout_user()
+    flash_success(_("You have been logged out on every device."))
+    return redirect(url_for("accounts.login"))
+
+
+def old_phone_confirmed() -> bool:
+    stamp = session.get(PHONE_CHANGE_KEY)
+    if not stamp:
+        return False
+    account_id, when = stamp
+    confirmed = dt.datetime.fromisoformat(when)
+    return account_id == current_user.id and clock.now() - confirmed < PHONE_CHANGE_WINDOW
+
+
+@bp.route("/me/phone", methods=["GET", "POST"])
+@login_required
+def change_phone():
+    """Change phone: a code to the old number, then one to the new number."""
+    account = current_user._get_current_object()
+    errors: dict = {}
+    code_sent = False
+    form = request.form
+    if request.method == "POST":
+        action = form.get("action")
+        try:
+            if action == "send_old":
+                codes.send_code(account.phone, CodePurpose.CHANGE_PHONE_OLD, client_ip())
+                code_sent = True
+            elif action == "verify_old":
+                data, errors = parse_form(CodeOnlySchema())
+                code_sent = True
+                if not errors:
+                    services.confirm_old_phone(account, data["code"])
+                    session[PHONE_CHANGE_KEY] = (account.id, clock.now().isoformat())
+                    code_sent = False
+            elif action in ("send_new", "confirm") and old_phone_confirmed():
+                if action == "send_new":
+                    data, errors = parse_form(NewPhoneSchema())
+                    if not errors:
+                        if services.phone_taken(data["phone"]):
+                            raise DomainError(_("This phone number is already registered."),
+                                              fields={"phone": [_("This phone number is already registered.")]})
+                        codes.send_code(data["phone"], CodePurpose.CHANGE_PHONE_NEW, client_ip())
+                        code_sent = True
+                else:
+                    code_sent = True
+                    data, errors = parse_form(NewPhoneConfirmSchema())
+                    if not errors:
+                        services.change_phone(account, data["phone"], data["code"])
+                        session.pop(PHONE_CHANGE_KEY, None)
+                        # Other sessions ended with the version bump; keep this one.
+                        login_user(account)
+                        flash_success(_("Your phone number has been changed. Other devices were logged out."))
+                        return redirect(url_for("accounts.personal_center"))
+            elif action in ("send_new", "confirm"):
+                errors = {"_form": [_("Confirm your current number first.")]}
+            else:
+                errors = {"_form": [_("Unknown action.")]}
+        except DomainError as exc:
+            errors = refusal_errors(exc)
+    return _render("accounts/change_phone.html", errors, form=form, code_sent=code_sent,
+                   old_confirmed=old_phone_confirmed(), masked_phone=mask_phone(account.phone))
+
+
+@bp.route("/me/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    """注销: delete the account and all its data, confirmed by SMS code."""
+    account = current_user._get_current_object()
+    errors: dict = {}
+    code_sent = False
+    if request.method == "POST":
+        try:
+            if request.form.get("action") == "send":
+                codes.send_code(account.phone, CodePurpose.DELETE_ACCOUNT, client_ip())
+                code_sent = True
+            else:
+                code_sent = True
+                data, errors = parse_form(CodeOnlySchema())
+                if not errors:
+                    services.delete_account(account, data["code"])
+                    logout_user()
+                    flash_success(_("Your account and all of its data have been deleted."))
+                    return redirect(url_for("home.index"))
+        except DomainError as exc:
+            errors = refusal_errors(exc)
+    return _render("accounts/delete.html", errors, code_sent=code_sent, masked_phone=mask_phone(account.phone))

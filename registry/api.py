@@ -1,0 +1,231 @@
+"""The /api/v1 boundary: JSON parsing through marshmallow and the OpenAPI document."""
+from __future__ import annotations
+
+import re
+from functools import wraps
+from typing import Any, Callable
+
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError, fields
+
+from registry.errors import DomainError
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# view function -> OpenAPI operation metadata
+_OPERATIONS: dict[Callable, dict[str, Any]] = {}
+
+
+class ApiValidationError(DomainError):
+    status = 422
+    code = "validation_error"
+
+
+def operation(summary: str, *, body: type[Schema] | Schema | None = None,
+              query: type[Schema] | Schema | None = None,
+              response: type[Schema] | Schema | None = None, status: int = 200,
+              tags: tuple[str, ...] = ()):
+    """Describe an API view for the OpenAPI document (the view stays a plain Flask view)."""
+
+    def decorate(view):
+        _OPERATIONS[view] = {
+            "summary": summary, "body": body, "query": query, "response": response,
+            "status": status, "tags": list(tags),
+        }
+        return view
+
+    return decorate
+
+
+def _schema(schema: type[Schema] | Schema) -> Schema:
+    return schema() if isinstance(schema, type) else schema
+
+
+def _flatten_messages(messages: Any) -> dict[str, Any]:
+    if isinstance(messages, dict):
+        return messages
+    return {"_schema": messages}
+
+
+def load_body(schema: type[Schema] | Schema) -> dict[str, Any]:
+    """Parse a JSON request body with a marshmallow schema; 415/400/422 on bad input."""
+    if not request.is_json:
+        raise DomainError(_("Send the request as JSON (Content-Type: application/json)."),
+                          code="unsupported_media_type", status=415)
+    data = request.get_json(silent=True)
+    if data is None:
+        raise DomainError(_("The request body is not valid JSON."), code="invalid_json", status=400)
+    if not isinstance(data, dict):
+        raise ApiValidationError(_("The request body must be a JSON object."))
+    try:
+        return _schema(schema).load(data)
+    except ValidationError as exc:
+        raise ApiValidationError(_("Some fields are not valid."),
+                                 fields=_flatten_messages(exc.messages)) from None
+
+
+def load_query(schema: type[Schema] | Schema) -> dict[str, Any]:
+    """Parse query-string arguments with a marshmallow schema; 422 on bad input."""
+    try:
+        return _schema(schema).load(request.args.to_dict())
+    except ValidationError as exc:
+        raise ApiValidationError(_("Some query parameters are not valid."),
+                                 fields=_flatten_messages(exc.messages)) from None
+
+
+def dump(schema: type[Schema] | Schema, obj: Any, status: int = 200, many: bool = False):
+    """Serialise through a schema into a JSON response."""
+    response = jsonify(_schema(schema).dump(obj, many=many))
+    response.status_code = status
+    return response
+
+
+def require_json_api_login(view):
+    """API views for signed-in people: 401 JSON otherwise."""
+    from flask_login import current_user
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            raise DomainError(_("Please log in first."), code="unauthorized", status=401)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+# --- OpenAPI -----------------------------------------------------------------
+
+_FIELD_TYPES: list[tuple[type, dict[str, Any]]] = [
+    (fields.Integer, {"type": "integer"}),
+    (fields.Float, {"type": "number"}),
+    (fields.Decimal, {"type": "number"}),
+    (fields.Boolean, {"type": "boolean"}),
+    (fields.DateTime, {"type": "string", "format": "date-time"}),
+    (fields.Date, {"type": "string", "format": "date"}),
+    (fields.Email, {"type": "string", "format": "email"}),
+    (fields.URL, {"type": "string", "format": "uri"}),
+    (fields.String, {"type": "string"}),
+    (fields.Dict, {"type": "object"}),
+    (fields.Raw, {}),
+]
+
+
+def field_schema(field: fields.Field) -> dict[str, Any]:
+    """JSON Schema of one marshmallow field."""
+    if isinstance(field, fields.Nested):
+        nested = _schema(field.schema) if not isinstance(field.schema, Schema) else field.schema
+        out = schema_to_json(nested)
+        return {"type": "array", "items": out} if field.many else out
+    if isinstance(field, fields.List):
+        return {"type": "array", "items": field_schema(field.inner)}
+    result: dict[str, Any] = {}
+    for cls, spec in _FIELD_TYPES:
+        if isinstance(field, cls):
+            result = dict(spec)
+            break
+    for validator in field.validators:
+        choices = getattr(validator, "choices", None)
+        if choices is not None:
+            result["enum"] = list(choices)
+        for attr, key in (("min", "minLength"), ("max", "maxLength")):
+            value = getattr(validator, attr, None)
+            if value is not None and result.get("type") == "string":
+                result[key] = value
+    if field.allow_none:
+        result["nullable"] = True
+    description = field.metadata.get("description")
+    if description:
+        result["description"] = description
+    return result
+
+
+def schema_to_json(schema: Schema) -> dict[str, Any]:
+    """JSON Schema of a marshmallow schema (the subset our schemas use)."""
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for name, field in schema.fields.items():
+        key = field.data_key or name
+        if field.load_only and field.dump_only:
+            continue
+        properties[key] = field_schema(field)
+        if field.required:
+            required.append(key)
+    out: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        out["required"] = required
+    return out
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"},
+        "message": {"type": "string"},
+        "fields": {"type": "object"},
+    },
+    "required": ["code", "message", "fields"],
+}
+
+
+def build_openapi(app: Flask) -> dict[str, Any]:
+    """Assemble the OpenAPI 3 document from the registered API views."""
+    paths: dict[str, Any] = {}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1") and not rule.rule.startswith("/.well-known"):
+            continue
+        view = app.view_functions[rule.endpoint]
+        meta = _OPERATIONS.get(view)
+        if meta is None:
+            continue
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        parameters = []
+        for arg in sorted(rule.arguments):
+            converter = rule._converters[arg]
+            kind = "integer" if type(converter).__name__ == "IntegerConverter" else "string"
+            parameters.append({"name": arg, "in": "path", "required": True, "schema": {"type": kind}})
+        if meta["query"] is not None:
+            for key, prop in schema_to_json(_schema(meta["query"]))["properties"].items():
+                parameters.append({"name": key, "in": "query", "schema": prop})
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            op: dict[str, Any] = {
+                "summary": meta["summary"],
+                "operationId": f"{rule.endpoint}.{method.lower()}",
+                "tags": meta["tags"],
+                "responses": {
+                    str(meta["status"]): {"description": "Success"},
+                    "4XX": {"description": "Error",
+                            "content": {"application/json": {"schema": ERROR_SCHEMA}}},
+                },
+            }
+            if parameters:
+                op["parameters"] = parameters
+            if meta["response"] is not None:
+                op["responses"][str(meta["status"])]["content"] = {
+                    "application/json": {"schema": schema_to_json(_schema(meta["response"]))}
+                }
+            if meta["body"] is not None and method in {"POST", "PUT", "PATCH", "DELETE"}:
+                op["requestBody"] = {"required": True, "content": {
+                    "application/json": {"schema": schema_to_json(_schema(meta["body"]))}}}
+            paths.setdefault(path, {})[method.lower()] = op
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Household-services credit registry API", "version": "1.0.0",
+                 "description": "家政服务信用信息平台 API. Errors are JSON {code, message, fields}. "
+                                "State-changing calls need the X-CSRFToken header from GET /api/v1/session/csrf."},
+        "servers": [{"url": "/"}],
+        "paths": dict(sorted(paths.items())),
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    """The OpenAPI 3 document of this API."""
+    return jsonify(build_openapi(current_app))
+
+
+@bp.get("/docs")
+def openapi_docs():
+    """A readable list of the API's operations."""
+    document = build_openapi(current_app)
+    return render_template("api_docs.html", document=document)

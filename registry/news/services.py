@@ -1,0 +1,69 @@
+"""Publishing and listing articles."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from registry import clock
+from registry.audit import services as audit
+from registry.errors import NotFound
+from registry.extensions import db
+from registry.news.models import Article
+from registry.pagination import Page, paginate
+
+
+def _visible():
+    return sa.and_(Article.published_at.is_not(None), Article.published_at <= clock.now())
+
+
+def list_published(kind: str | None, page: int, per_page: int) -> Page:
+    """Published articles, newest first."""
+    where = [_visible()]
+    if kind:
+        where.append(Article.kind == kind)
+    query = sa.select(Article).where(*where).order_by(Article.published_at.desc(), Article.id.desc())
+    return paginate(query, page, per_page)
+
+
+def get_published(article_id: int) -> Article:
+    """A published article or NotFound."""
+    article = db.session.scalar(sa.select(Article).where(Article.id == article_id, _visible()))
+    if article is None:
+        raise NotFound("article not found")
+    return article
+
+
+def list_all(page: int, per_page: int) -> Page:
+    """Every article, for the admin list."""
+    return paginate(sa.select(Article).order_by(Article.created_at.desc(), Article.id.desc()), page, per_page)
+
+
+def get_any(article_id: int) -> Article:
+    """Any article by id (admin)."""
+    article = db.session.get(Article, article_id)
+    if article is None:
+        raise NotFound("article not found")
+    return article
+
+
+def save_article(article: Article | None, *, kind: str, title: str, body: str, source: str | None,
+                 publish: bool, actor_id: int | None) -> Article:
+    """Create or edit an article; publish keeps the first publication time."""
+    created = article is None
+    if article is None:
+        article = Article(author_id=actor_id)
+        db.session.add(article)
+    article.kind, article.title, article.body, article.source = kind, title, body, source
+    if publish and article.published_at is None:
+        article.published_at = clock.now()
+    elif not publish:
+        article.published_at = None
+    db.session.flush()
+    audit.record("article.created" if created else "article.edited", actor_id=actor_id,
+                 article_id=article.id, published=publish)
+    return article
+
+
+def unpublish(article: Article, actor_id: int | None) -> None:
+    """Take an article off the public pages."""
+    article.published_at = None
+    audit.record("article.unpublished", actor_id=actor_id, article_id=article.id)

@@ -1,0 +1,79 @@
+"""Helpers shared by the HTML views of every domain."""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import abort, flash, request
+from flask_login import current_user
+from marshmallow import Schema, ValidationError
+
+from registry.errors import DomainError, note_refusal
+
+
+def parse_form(schema: Schema, only: tuple[str, ...] | None = None) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Validate posted form fields with an API schema; returns (data, errors by field).
+
+    Pages and API share the schemas so a rule is written once. Fields not
+    posted by the page (the CSRF token, the button) are ignored.
+    """
+    names = only or tuple(schema.fields)
+    raw = {}
+    for name in names:
+        field = schema.fields[name]
+        if name in request.form:
+            raw[name] = request.form.get(name, "")
+        elif field.__class__.__name__ == "Boolean":
+            raw[name] = False
+    try:
+        return schema.load(raw, partial=tuple(n for n in schema.fields if n not in names)), {}
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        return {}, {k: (v if isinstance(v, list) else [str(v)]) for k, v in messages.items()}
+
+
+def refusal_errors(error: DomainError) -> dict[str, list[str]]:
+    """Field errors for a refused action on a page, recording its bookkeeping."""
+    note_refusal(error)
+    if error.fields:
+        return {k: (v if isinstance(v, list) else [str(v)]) for k, v in error.fields.items()}
+    return {"_form": [error.message]}
+
+
+def roles_required(*roles: str):
+    """Restrict a page to signed-in accounts of the given roles."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from flask import current_app
+
+                return current_app.login_manager.unauthorized()
+            if roles and current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only follow local redirect targets (no open redirects)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def flash_success(message: str) -> None:
+    flash(message, "success")
+
+
+def client_ip() -> str | None:
+    """The client's address as the app sees it (ProxyFix applies trusted proxies)."""
+    return request.remote_addr

@@ -1,0 +1,116 @@
+"""Test set-up: one app per session on a migrated database, one rolled-back
+transaction per test.
+
+REGISTRY_TEST_DATABASE_URL points the suite at PostgreSQL; otherwise a SQLite
+file in a temporary folder is used.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+
+import pytest
+import sqlalchemy as sa
+from cryptography.fernet import Fernet
+
+from registry import MIGRATIONS_DIR, clock, create_app
+from registry.extensions import db
+
+TEST_DATA_KEY = Fernet.generate_key().decode()
+
+
+def test_settings(database_url: str, instance_path: str) -> dict:
+    """Configuration every test app shares."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "DATA_KEYS": [TEST_DATA_KEY],
+        "LOOKUP_KEY": "test-lookup-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SERVER_NAME": None,
+    }
+
+
+def reset_database(url: str) -> None:
+    """Start from an empty database (PostgreSQL keeps state between runs)."""
+    if url.startswith("postgresql"):
+        engine = sa.create_engine(url)
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+            connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("REGISTRY_TEST_DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    """The app under test, on a database built by the real migrations."""
+    import flask_migrate
+
+    instance = str(tmp_path_factory.mktemp("instance"))
+    reset_database(database_url)
+    application = create_app(test_settings(database_url, instance), instance_path=instance)
+    with application.app_context():
+        flask_migrate.upgrade(directory=MIGRATIONS_DIR)
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def db_session(request, app):
+    """Run each test inside a transaction that is rolled back afterwards.
+
+    Commits made by request handling become savepoint releases, so views
+    behave exactly as in production while nothing survives the test.
+    """
+    if request.node.get_closest_marker("e2e"):
+        yield None
+        return
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint"})
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture(autouse=True)
+def reset_clock():
+    """Every test starts with the real clock."""
+    clock.set_offset(dt.timedelta(0))
+    yield
+    clock.set_offset(dt.timedelta(0))
+
+
+@pytest.fixture
+def move_clock():
+    """Move the app's clock forward by a timedelta."""
+    def move(delta: dt.timedelta) -> None:
+        clock.set_offset(clock.get_offset() + delta)
+
+    return move
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
