@@ -1,18 +1,42 @@
 """The home page with the app's main entries."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from dataclasses import dataclass
+from typing import Callable
+
+from flask import Blueprint, Flask, current_app, render_template, url_for
 
 from registry.news import services as news
 
 bp = Blueprint("home", __name__)
+
+HOME_ENTRIES_KEY = "registry.home_entries"
+
+
+@dataclass(frozen=True)
+class HomeEntry:
+    """An entry tile on the home page, added by the domain that owns the page."""
+
+    key: str
+    endpoint: str
+    title: Callable[[], str]
+    subtitle: Callable[[], str]
+
+
+def register_home_entry(app: Flask, entry: HomeEntry) -> None:
+    """Add a tile to the home page (domains call this when their blueprint registers)."""
+    entries = app.extensions.setdefault(HOME_ENTRIES_KEY, [])
+    if all(existing.key != entry.key for existing in entries):
+        entries.append(entry)
 
 
 @bp.get("/")
 def index():
     """首页: latest news and the entries of the app."""
     latest = news.list_published(None, 1, 5)
-    return render_template("home.html", latest=latest.items)
+    entries = [{"key": e.key, "url": url_for(e.endpoint), "title": e.title(), "subtitle": e.subtitle()}
+               for e in current_app.extensions.get(HOME_ENTRIES_KEY, [])]
+    return render_template("home.html", latest=latest.items, extra_home_entries=entries)
 
 
 @bp.get("/healthz")
