@@ -5,7 +5,7 @@ import logging
 import os
 from typing import Any
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 
 from registry import config as config_module
 from registry.crypto import EXTENSION_KEY, FieldCipher
@@ -79,6 +79,8 @@ def _finish_config(app: Flask) -> None:
 
 def _select_locale() -> str:
     languages = ["zh", "en"]
+    if not has_request_context():  # CLI commands and jobs speak the default language
+        return "zh"
     chosen = request.args.get("lang") or session.get("lang")
     if chosen in languages:
         return chosen

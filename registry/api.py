@@ -42,7 +42,46 @@ def _schema(schema: type[Schema] | Schema) -> Schema:
     return schema() if isinstance(schema, type) else schema
 
 
+def _marshmallow_messages() -> dict[str, str]:
+    # marshmallow's built-in messages, in the request's language.
+    return {
+        "Missing data for required field.": _("This field is required."),
+        "Unknown field.": _("Unknown field."),
+        "Field may not be null.": _("This field may not be empty."),
+        "Not a valid string.": _("Not a valid text."),
+        "Not a valid integer.": _("Not a valid whole number."),
+        "Not a valid number.": _("Not a valid number."),
+        "Not a valid boolean.": _("Not a valid yes/no value."),
+        "Not a valid date.": _("Not a valid date."),
+        "Not a valid datetime.": _("Not a valid date and time."),
+        "Not a valid list.": _("Not a valid list."),
+        "Invalid input type.": _("Invalid input type."),
+        "Invalid value.": _("Invalid value."),
+    }
+
+
+def localize_messages(messages: Any, table: dict[str, str] | None = None) -> Any:
+    """Translate marshmallow's built-in messages, keeping our own as they are."""
+    table = table if table is not None else _marshmallow_messages()
+    if isinstance(messages, dict):
+        return {key: localize_messages(value, table) for key, value in messages.items()}
+    if isinstance(messages, list):
+        return [localize_messages(value, table) for value in messages]
+    if isinstance(messages, str):
+        if messages in table:
+            return table[messages]
+        if messages.startswith("Must be one of"):
+            return _("Choose one of the allowed values.")
+        if messages.startswith("Length must be") or messages.startswith("Shorter than") or \
+                messages.startswith("Longer than"):
+            return _("The length is not allowed.")
+        if messages.startswith("Must be greater") or messages.startswith("Must be less"):
+            return _("The value is out of range.")
+    return messages
+
+
 def _flatten_messages(messages: Any) -> dict[str, Any]:
+    messages = localize_messages(messages)
     if isinstance(messages, dict):
         return messages
     return {"_schema": messages}

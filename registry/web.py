@@ -9,6 +9,7 @@ from flask import abort, flash, request
 from flask_login import current_user
 from marshmallow import Schema, ValidationError
 
+from registry.api import localize_messages
 from registry.errors import DomainError, note_refusal
 
 
@@ -29,7 +30,8 @@ def parse_form(schema: Schema, only: tuple[str, ...] | None = None) -> tuple[dic
     try:
         return schema.load(raw, partial=tuple(n for n in schema.fields if n not in names)), {}
     except ValidationError as exc:
-        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        messages = localize_messages(exc.messages)
+        messages = messages if isinstance(messages, dict) else {"_schema": messages}
         return {}, {k: (v if isinstance(v, list) else [str(v)]) for k, v in messages.items()}
 
 

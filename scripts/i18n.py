@@ -22,8 +22,8 @@ PYBABEL = [sys.executable, "-m", "babel.messages.frontend"]
 def extract() -> None:
     POT.parent.mkdir(exist_ok=True)
     subprocess.run(PYBABEL + ["extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext",
-                              "-q", "--no-location", "--sort-output", "--omit-header", "-o", str(POT), str(ROOT)],
-                   check=True, cwd=ROOT)
+                              "--no-location", "--sort-output", "--omit-header", "-o", str(POT), str(ROOT)],
+                   check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def update() -> int:

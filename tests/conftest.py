@@ -12,7 +12,10 @@ import os
 
 import pytest
 import sqlalchemy as sa
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy import orm
 from cryptography.fernet import Fernet
+from flask.testing import FlaskClient
 
 from registry import MIGRATIONS_DIR, clock, create_app
 from registry.extensions import db
@@ -50,6 +53,20 @@ def database_url(tmp_path_factory) -> str:
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets a fresh app context.
+
+    Flask reuses an already pushed app context for a request; the tests keep
+    one open, and without this `g` (the logged-in user, the request's
+    transaction flags, the chosen language) would leak from one request to
+    the next as it never does in production.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     """The app under test, on a database built by the real migrations."""
@@ -58,6 +75,7 @@ def app(database_url, tmp_path_factory):
     instance = str(tmp_path_factory.mktemp("instance"))
     reset_database(database_url)
     application = create_app(test_settings(database_url, instance), instance_path=instance)
+    application.test_client_class = IsolatedClient
     with application.app_context():
         flask_migrate.upgrade(directory=MIGRATIONS_DIR)
     yield application
@@ -79,7 +97,10 @@ def db_session(request, app):
         connection = db.engine.connect()
         transaction = connection.begin()
         original = db.session
-        db.session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint"})
+        # A plain Session: Flask-SQLAlchemy's own Session ignores `bind` and
+        # would open fresh connections that really commit.
+        factory = orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+        db.session = orm.scoped_session(factory, scopefunc=_app_ctx_id)
         try:
             yield db.session
         finally:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from registry.accounts.models import CodePurpose, Role
@@ -31,7 +32,7 @@ class IdNumberField(fields.String):
             raise ValidationError(str(exc)) from None
 
 
-CODE_FIELD = dict(required=True, validate=validate.Regexp(r"^\d{6}$", error="Enter the 6-digit code."))
+CODE_FIELD = dict(required=True, validate=validate.Regexp(r"^\d{6}$", error=_l("Enter the 6-digit code.")))
 
 
 class SendCodeSchema(Schema):

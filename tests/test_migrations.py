@@ -1,0 +1,25 @@
+"""Alembic migrations build exactly the schema the models describe."""
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from registry.extensions import db
+
+
+def test_migrated_schema_matches_models(app, db_session):
+    with app.app_context():
+        context = MigrationContext.configure(db_session.connection())
+        diff = compare_metadata(context, db.metadata)
+    assert diff == []
+
+
+def test_single_migration_head():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from registry import MIGRATIONS_DIR
+
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS_DIR)
+    assert len(ScriptDirectory.from_config(config).get_heads()) == 1
