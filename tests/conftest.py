@@ -90,7 +90,7 @@ def db_session(request, app):
     Commits made by request handling become savepoint releases, so views
     behave exactly as in production while nothing survives the test.
     """
-    if request.node.get_closest_marker("e2e"):
+    if request.node.get_closest_marker("e2e") or request.node.get_closest_marker("own_app"):
         yield None
         return
     with app.app_context():

@@ -1,0 +1,128 @@
+"""Login, remember-me, logout everywhere, phone change and the personal center."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from registry.accounts.models import Account
+from tests.helpers import api_post, form_post, last_code, log_in, make_account, make_phone
+
+
+def test_login_by_phone_and_code(client, db_session):
+    account = make_account()
+    log_in(client, account)
+    assert client.get("/api/v1/me").get_json()["id"] == account.id
+    assert client.get("/me").status_code == 200
+
+
+def test_login_for_unknown_phone_is_refused(client, db_session):
+    response = api_post(client, "/api/v1/sms/codes", {"phone": make_phone(), "purpose": "login"})
+    assert response.status_code == 404 and response.get_json()["code"] == "no_account"
+
+
+def test_pages_need_login_and_api_answers_401(client, db_session):
+    assert client.get("/me").status_code == 302
+    response = client.get("/api/v1/me")
+    assert response.status_code == 401 and response.get_json()["code"] == "unauthorized"
+
+
+def test_remember_me_sets_a_cookie_that_survives_the_session(client, db_session):
+    account = make_account()
+    api_post(client, "/api/v1/sms/codes", {"phone": account.phone, "purpose": "login"})
+    response = api_post(client, "/api/v1/session", {"phone": account.phone, "code": last_code(account.phone),
+                                                    "remember": True})
+    assert response.status_code == 200
+    assert client.get_cookie("remember_token") is not None
+    client.delete_cookie("session")
+    assert client.get("/api/v1/me").status_code == 200
+
+
+def test_logout_ends_the_session(client, db_session):
+    log_in(client, make_account())
+    assert api_post(client, "/api/v1/session", method="delete").status_code == 204
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def change_phone_via_api(client, account, new_phone):
+    assert api_post(client, "/api/v1/me/phone/old-code").status_code == 202
+    verify = api_post(client, "/api/v1/me/phone/old-code/verify", {"code": last_code(account.phone)})
+    assert verify.status_code == 204
+    assert api_post(client, "/api/v1/me/phone/new-code", {"phone": new_phone}).status_code == 202
+    return api_post(client, "/api/v1/me/phone", {"phone": new_phone, "code": last_code(new_phone)})
+
+
+def test_phone_change_logs_out_every_other_session(app, client, db_session):
+    account = make_account()
+    other_device = app.test_client()
+    log_in(client, account)
+    log_in(other_device, account)
+    new_phone = make_phone()
+    response = change_phone_via_api(client, account, new_phone)
+    assert response.status_code == 200
+    assert response.get_json()["phone"] == new_phone[:3] + "****" + new_phone[-4:]
+    assert client.get("/api/v1/me").status_code == 200
+    assert other_device.get("/api/v1/me").status_code == 401
+    db_session.expire_all()
+    assert db_session.get(Account, account.id).phone == new_phone
+
+
+def test_phone_change_needs_the_old_number_first(client, db_session):
+    account = make_account()
+    log_in(client, account)
+    response = api_post(client, "/api/v1/me/phone/new-code", {"phone": make_phone()})
+    assert response.status_code == 409 and response.get_json()["code"] == "old_phone_not_confirmed"
+
+
+def test_phone_change_to_a_taken_number_is_refused(client, db_session):
+    account, other = make_account(), make_account(name="陈晨")
+    log_in(client, account)
+    api_post(client, "/api/v1/me/phone/old-code")
+    api_post(client, "/api/v1/me/phone/old-code/verify", {"code": last_code(account.phone)})
+    response = api_post(client, "/api/v1/me/phone/new-code", {"phone": other.phone})
+    assert response.status_code == 409 and response.get_json()["code"] == "phone_taken"
+
+
+def test_phone_change_pages(client, db_session):
+    account = make_account()
+    log_in(client, account)
+    assert form_post(client, "/me/phone", {"action": "send_old"}).status_code == 200
+    step_two = form_post(client, "/me/phone", {"action": "verify_old", "code": last_code(account.phone)})
+    assert "第2步" in step_two.get_data(as_text=True)
+    new_phone = make_phone()
+    assert form_post(client, "/me/phone", {"action": "send_new", "phone": new_phone}).status_code == 200
+    done = form_post(client, "/me/phone", {"action": "confirm", "phone": new_phone, "code": last_code(new_phone)})
+    assert done.status_code == 302
+    assert new_phone[-4:] in client.get("/me").get_data(as_text=True)
+
+
+def test_logout_everywhere(app, client, db_session):
+    account = make_account()
+    other = app.test_client()
+    log_in(client, account)
+    log_in(other, account)
+    assert form_post(client, "/me/logout-everywhere", {}).status_code == 302
+    assert client.get("/api/v1/me").status_code == 401
+    assert other.get("/api/v1/me").status_code == 401
+
+
+def test_personal_center_masks_sensitive_data(client, db_session):
+    account = make_account(role="worker")
+    log_in(client, account)
+    page = client.get("/me").get_data(as_text=True)
+    assert account.id_number not in page and account.phone not in page
+    assert account.id_number[:6] + "********" + account.id_number[-4:] in page
+    assert "家政服务员" in page
+
+
+def test_open_redirects_are_not_followed(client, db_session):
+    account = make_account()
+    api_post(client, "/api/v1/sms/codes", {"phone": account.phone, "purpose": "login"})
+    response = form_post(client, "/login?next=https://evil.example/", {"action": "login", "phone": account.phone,
+                                                                       "code": last_code(account.phone)})
+    assert response.status_code == 302 and response.headers["Location"] == "/me"
+
+
+def test_sessions_survive_no_unknown_account(client, db_session):
+    account = make_account()
+    log_in(client, account)
+    db_session.execute(sa.update(Account).where(Account.id == account.id).values(session_version=99))
+    assert client.get("/api/v1/me").status_code == 401
