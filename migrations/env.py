@@ -4,6 +4,8 @@ import logging
 from alembic import context
 from flask import current_app
 
+from registry.database import include_in_schema_comparison
+
 logger = logging.getLogger("alembic.env")
 config = context.config
 target_db = current_app.extensions["migrate"].db
@@ -57,6 +59,7 @@ def run_migrations_online():
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("render_item", render_item)
     conf_args.setdefault("render_as_batch", True)
+    conf_args.setdefault("include_object", include_in_schema_comparison)
 
     with get_engine().connect() as connection:
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import sqlalchemy as sa
 from sqlalchemy import event, orm
@@ -89,3 +90,15 @@ def _tune_sqlite(dbapi_connection, connection_record):
 def _begin_sqlite(conn):
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN")
+
+
+# Search indexes created by migrations with raw DDL (SQLite FTS5 virtual
+# tables and their shadow tables) are not models; schema comparison skips them.
+_UNMODELLED_TABLE = re.compile(r"^[a-z_]+_(fts|grams)(_(data|idx|content|docsize|config))?$")
+
+
+def include_in_schema_comparison(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic include_object hook: ignore database-only search index tables."""
+    if type_ == "table" and reflected and compare_to is None and name and _UNMODELLED_TABLE.match(name):
+        return False
+    return True

@@ -1,8 +1,11 @@
 """flask demo ... : clearly synthetic demo content for development."""
 from __future__ import annotations
 
+from typing import Callable
+
 import click
 import sqlalchemy as sa
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from registry.accounts import services as accounts
@@ -14,6 +17,14 @@ from registry.news.models import Article
 demo_cli = AppGroup("demo", help="Synthetic demo content (development only).")
 
 DEMO_ADMIN_PHONE = "13800000000"
+_SEEDERS_KEY = "registry.demo_seeders"
+
+
+def register_demo_seeder(app: Flask, seeder: Callable[[], str]) -> None:
+    """Let a domain add its demo content to `flask demo seed` (returns a line to print)."""
+    seeders = app.extensions.setdefault(_SEEDERS_KEY, [])
+    if seeder not in seeders:
+        seeders.append(seeder)
 
 DEMO_ARTICLES = [
     ("policy", "【示例】关于推进家政服务业信用体系建设的指导意见（演示内容）",
@@ -37,5 +48,7 @@ def seed():
     if accounts.find_by_phone(DEMO_ADMIN_PHONE) is None:
         accounts.create_privileged(Role.ADMIN, "演示管理员", DEMO_ADMIN_PHONE)
         click.echo(f"demo operator: log in with {DEMO_ADMIN_PHONE}; codes appear at /dev/outbox")
+    for seeder in current_app.extensions.get(_SEEDERS_KEY, []):
+        click.echo(seeder())
     db.session.commit()
     click.echo(f"demo content ready ({created} articles added)")

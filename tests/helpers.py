@@ -90,3 +90,18 @@ def log_in(client, account) -> None:
     response = api_post(client, "/api/v1/session", {"phone": account.phone, "code": last_code(account.phone)})
     assert response.status_code == 200, response.get_json()
     wait_for_resend()
+
+
+def passed_face_check(account, purpose: str):
+    """A recorded passed face decision, as the face service leaves after a real check.
+
+    Domain tests use it to exercise their own rules; the face service's tests
+    run the real engine on real photos.
+    """
+    from registry.face.models import FaceCheck
+
+    check = FaceCheck(account_id=account.id, purpose=purpose, actions="blink", passed=True, provider="embedded",
+                      engine="test-recorded", frame_count=10, scores={}, thresholds={})
+    db.session.add(check)
+    db.session.flush()
+    return check

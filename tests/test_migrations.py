@@ -4,12 +4,14 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from registry.database import include_in_schema_comparison
 from registry.extensions import db
 
 
 def test_migrated_schema_matches_models(app, db_session):
     with app.app_context():
-        context = MigrationContext.configure(db_session.connection())
+        context = MigrationContext.configure(db_session.connection(),
+                                             opts={"include_object": include_in_schema_comparison})
         diff = compare_metadata(context, db.metadata)
     assert diff == []
 
