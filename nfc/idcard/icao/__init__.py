@@ -1,0 +1,1 @@
+"""ICAO Doc 9303 eMRTD support: MRZ, BAC, secure messaging, LDS, PA and AA."""

@@ -1,0 +1,241 @@
+"""CSCA trust store: PEM/DER certificates in a folder and ICAO master lists.
+
+The store answers one question for passive authentication: is this
+document-signer certificate issued (and validly signed) by a trusted CSCA
+that was valid at the given time.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import os
+import warnings
+from pathlib import Path
+from typing import Iterable
+
+from asn1crypto import core
+from asn1crypto import x509 as a_x509
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.utils import CryptographyDeprecationWarning
+
+from ..errors import (CertificateError, ChainError, IdCardError,
+                      SignatureError, TrustStoreError)
+from .cms import guard, parse_signed_data, verify_signed_content
+
+MASTER_LIST_OID = "2.23.136.1.1.2"
+CERT_SUFFIXES = (".pem", ".crt", ".cer", ".der")
+MAX_FILE_SIZE = 16 * 1024 * 1024
+
+
+class CscaMasterList(core.Sequence):
+    """ASN.1 CscaMasterList (Doc 9303 Part 12, 9)."""
+
+    _fields = [("version", core.Integer),
+               ("cert_list", core.SetOf, {"spec": a_x509.Certificate})]
+
+
+def load_certificates(data: bytes) -> list[x509.Certificate]:
+    """Load one DER certificate or any number of PEM certificates."""
+    data = bytes(data)
+    try:
+        with warnings.catch_warnings():
+            # RFC 5280 violations that cryptography only warns about
+            # (negative serial numbers) are refused, as newer releases do.
+            warnings.simplefilter("error", CryptographyDeprecationWarning)
+            if b"-----BEGIN CERTIFICATE-----" in data:
+                certs = x509.load_pem_x509_certificates(data)
+            else:
+                certs = [x509.load_der_x509_certificate(data)]
+            for cert in certs:
+                # Parsing is lazy in places; touch what verification needs.
+                cert.subject, cert.issuer, cert.not_valid_after_utc
+                cert.signature_hash_algorithm
+    except (ValueError, TypeError, UnsupportedAlgorithm,
+            CryptographyDeprecationWarning) as exc:
+        raise CertificateError(f"not a certificate: {exc}") from exc
+    return certs
+
+
+def verify_issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> None:
+    """Check that ``issuer``'s key signed ``cert``; raises SignatureError."""
+    try:
+        key = issuer.public_key()
+        params = cert.signature_algorithm_parameters
+        algorithm = cert.signature_hash_algorithm
+        signature, tbs = cert.signature, cert.tbs_certificate_bytes
+        if isinstance(key, rsa.RSAPublicKey):
+            key.verify(signature, tbs, params, algorithm)
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(signature, tbs, params)
+        else:
+            raise SignatureError("issuer key type is not RSA or EC")
+    except InvalidSignature as exc:
+        raise SignatureError("certificate signature does not verify") from exc
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise SignatureError(f"certificate signature cannot be checked: "
+                             f"{exc}") from exc
+
+
+def _key_id(cert: x509.Certificate, kind) -> bytes | None:
+    try:
+        value = cert.extensions.get_extension_for_class(kind).value
+    except (x509.ExtensionNotFound, ValueError):
+        return None
+    return getattr(value, "key_identifier", None) or getattr(value, "digest",
+                                                             None)
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return cert.extensions.get_extension_for_class(
+            x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        return False
+    except ValueError:
+        return False
+
+
+def _valid_at(cert: x509.Certificate, at: _dt.datetime) -> bool:
+    return cert.not_valid_before_utc <= at <= cert.not_valid_after_utc
+
+
+def parse_master_list(data: bytes) -> list[x509.Certificate]:
+    """Decode an ICAO CSCA master list and verify its CMS signature.
+
+    The signer must be issued by one of the listed CSCAs (the issuing
+    state's own); raises CertificateError otherwise.
+    """
+    signed = parse_signed_data(data, CertificateError, MASTER_LIST_OID)
+    with guard(CertificateError, "CscaMasterList"):
+        parsed = CscaMasterList.load(signed.content, strict=True)
+        ders = [c.dump() for c in parsed["cert_list"]]
+    certs = [load_certificates(der)[0] for der in ders]
+    if not certs:
+        raise CertificateError("master list holds no certificate")
+    try:
+        signer = verify_signed_content(signed)
+    except SignatureError as exc:
+        raise CertificateError(f"master list signature: {exc}") from exc
+    for csca in certs:
+        try:
+            verify_issued_by(signer, csca)
+            return certs
+        except SignatureError:
+            continue
+    raise CertificateError("master list signer is not issued by a listed CSCA")
+
+
+class TrustStore:
+    """A set of trusted CSCA certificates."""
+
+    def __init__(self, certificates: Iterable[x509.Certificate] = ()) -> None:
+        self._certs: dict[bytes, x509.Certificate] = {}
+        for cert in certificates:
+            self.add(cert)
+
+    def __len__(self) -> int:
+        return len(self._certs)
+
+    @property
+    def certificates(self) -> list[x509.Certificate]:
+        """All trusted CSCA certificates."""
+        return list(self._certs.values())
+
+    def add(self, cert: x509.Certificate) -> None:
+        """Trust ``cert`` as a CSCA."""
+        fingerprint = cert.public_bytes(serialization.Encoding.DER)
+        self._certs[hashlib.sha256(fingerprint).digest()] = cert
+
+    def add_bytes(self, data: bytes) -> list[x509.Certificate]:
+        """Trust certificates from PEM/DER bytes or a master list."""
+        try:
+            certs = load_certificates(data)
+        except CertificateError:
+            certs = parse_master_list(data)
+        for cert in certs:
+            self.add(cert)
+        return certs
+
+    @classmethod
+    def from_folder(cls, folder: str | os.PathLike) -> "TrustStore":
+        """Load every certificate or master list file found in ``folder``."""
+        store = cls()
+        path = Path(folder)
+        if not path.is_dir():
+            raise TrustStoreError(f"trust store folder {path} does not exist")
+        for item in sorted(path.iterdir()):
+            if not item.is_file() or item.stat().st_size > MAX_FILE_SIZE:
+                continue
+            try:
+                store.add_bytes(item.read_bytes())
+            except CertificateError as exc:
+                raise TrustStoreError(f"{item.name}: {exc}") from exc
+        return store
+
+    def verify_chain(self, ds_cert: x509.Certificate,
+                     at: _dt.datetime | None = None) -> x509.Certificate:
+        """Find the trusted CSCA that issued ``ds_cert``; raise ChainError.
+
+        Checks the CSCA signature on the DS certificate and the validity
+        period of both certificates at ``at`` (default: now).
+        """
+        at = at or _dt.datetime.now(_dt.timezone.utc)
+        if not _valid_at(ds_cert, at):
+            raise ChainError("document signer certificate is not valid at "
+                             f"{at:%Y-%m-%d}")
+        aki = _key_id(ds_cert, x509.AuthorityKeyIdentifier)
+        candidates = [c for c in self._certs.values()
+                      if c.subject == ds_cert.issuer or
+                      (aki is not None and
+                       _key_id(c, x509.SubjectKeyIdentifier) == aki)]
+        if not candidates:
+            raise ChainError("no trusted CSCA for issuer "
+                             f"{ds_cert.issuer.rfc4514_string()}")
+        reasons = []
+        for csca in candidates:
+            if not _is_ca(csca):
+                reasons.append("matching CSCA is not a CA certificate")
+                continue
+            try:
+                verify_issued_by(ds_cert, csca)
+            except SignatureError as exc:
+                reasons.append(str(exc))
+                continue
+            if not _valid_at(csca, at):
+                reasons.append("CSCA certificate is not valid at "
+                               f"{at:%Y-%m-%d}")
+                continue
+            return csca
+        raise ChainError("; ".join(reasons))
+
+
+def default_file_name(cert: x509.Certificate) -> str:
+    """Stable file name for a CSCA certificate in a trust-store folder."""
+    der = cert.public_bytes(serialization.Encoding.DER)
+    return f"csca-{hashlib.sha256(der).hexdigest()[:24]}.der"
+
+
+def import_into_folder(folder: str | os.PathLike, data: bytes) -> list[Path]:
+    """Store the CSCA certificates from ``data`` (certs or a master list).
+
+    Each certificate becomes one DER file; existing files are kept.
+    Returns the paths written or already present.
+    """
+    try:
+        store = TrustStore()
+        certs = store.add_bytes(data)
+    except IdCardError as exc:
+        raise TrustStoreError(f"cannot import: {exc}") from exc
+    path = Path(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    written = []
+    for cert in certs:
+        target = path / default_file_name(cert)
+        if not target.exists():
+            target.write_bytes(cert.public_bytes(serialization.Encoding.DER))
+        written.append(target)
+    return written
