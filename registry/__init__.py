@@ -88,16 +88,32 @@ def _select_locale() -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from consent import init_app as init_consent
+    from consumers import init_app as init_consumers
+    from flask_babel import gettext
+
     from registry import api, home
+    from registry.home import AccountLink, register_account_link
     from registry.accounts import bp as accounts_bp
     from registry.accounts.models import Account
     from registry.accounts.services import load_session_account
+    from registry.enterprises import init_app as init_enterprises
+    from registry.face import bp as face_bp
+    from registry.feeds import services as feeds  # noqa: F401  (registers the account-deletion hook)
     from registry.news import bp as news_bp
+    from workers import init_app as init_workers
 
     app.register_blueprint(home.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(news_bp)
+    register_account_link(app, AccountLink("news.admin_list", lambda: gettext("News and policies"), ("admin",)))
+    app.register_blueprint(face_bp)
+    # Each domain registers its blueprint, home tiles and personal-center links.
+    init_enterprises(app)
+    init_workers(app)
+    init_consent(app)
+    init_consumers(app)
     if app.config.get("ENV") != "production":
         from registry import devtools
 
@@ -112,9 +128,14 @@ def _register_cli(app: Flask) -> None:
     from registry.accounts.cli import admin_cli
     from registry.audit.cli import audit_cli
     from registry.demo import demo_cli
+    from registry.face.cli import face_cli
+    from registry.enterprises.cli import enterprises_cli  # also adds `flask demo enterprises`
+    from registry.feeds.cli import feeds_cli
     from registry.keys import keys_cli
+    from workers.certificate_views import certs_cli
+    from workers.cli import workers_cli
 
-    for group in (admin_cli, audit_cli, keys_cli, demo_cli):
+    for group in (admin_cli, audit_cli, keys_cli, demo_cli, enterprises_cli, feeds_cli, workers_cli, face_cli, certs_cli):
         app.cli.add_command(group)
     try:
         from idcard.cli import nfc_cli

@@ -38,8 +38,18 @@ def operation(summary: str, *, body: type[Schema] | Schema | None = None,
     return decorate
 
 
+_schema_instances: dict[type[Schema], Schema] = {}
+
+
 def _schema(schema: type[Schema] | Schema) -> Schema:
-    return schema() if isinstance(schema, type) else schema
+    # Building a schema costs far more than using one, and our schemas hold
+    # no per-call state, so each class is instantiated once per process.
+    if not isinstance(schema, type):
+        return schema
+    instance = _schema_instances.get(schema)
+    if instance is None:
+        instance = _schema_instances[schema] = schema()
+    return instance
 
 
 def _marshmallow_messages() -> dict[str, str]:

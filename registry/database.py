@@ -95,10 +95,15 @@ def _begin_sqlite(conn):
 # Search indexes created by migrations with raw DDL (SQLite FTS5 virtual
 # tables and their shadow tables) are not models; schema comparison skips them.
 _UNMODELLED_TABLE = re.compile(r"^[a-z_]+_(fts|grams)(_(data|idx|content|docsize|config))?$")
+# ...and PostgreSQL trigram/bigram GIN indexes, which models cannot express.
+_UNMODELLED_INDEX = re.compile(r"^ix_[a-z_]+_(trgm|grams)$")
 
 
 def include_in_schema_comparison(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic include_object hook: ignore database-only search index tables."""
-    if type_ == "table" and reflected and compare_to is None and name and _UNMODELLED_TABLE.match(name):
-        return False
+    if reflected and compare_to is None and name:
+        if type_ == "table" and _UNMODELLED_TABLE.match(name):
+            return False
+        if type_ == "index" and _UNMODELLED_INDEX.match(name):
+            return False
     return True

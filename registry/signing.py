@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,12 +32,12 @@ def b64url(data: bytes) -> str:
 
 def b64url_decode(text: str) -> bytes:
     """Decode unpadded base64url; ValueError on bad input."""
-    if not isinstance(text, str) or any(c not in _B64URL for c in text):
+    if not isinstance(text, str) or not _B64URL.fullmatch(text):
         raise ValueError("not base64url")
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-_B64URL = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True)

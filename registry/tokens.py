@@ -1,9 +1,10 @@
 """Compact signed tokens: JWS (RFC 7515) with EdDSA/Ed25519 (RFC 8037).
 
 JWS was chosen over COSE_Sign1/Base45 because any JOSE library verifies it
-offline against our published JWKS, with no CBOR stack on either side; a
-certificate token carries only an opaque id and times, so its ~170 characters
-fit a version-8 QR code at error correction M comfortably.
+offline against our published JWKS, with no CBOR stack on either side. A
+certificate token carries only an opaque id and times; its ~250 characters
+make a version-12 QR code at error correction M, which phone cameras read
+easily (COSE/Base45 would save about a third).
 """
 from __future__ import annotations
 

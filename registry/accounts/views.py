@@ -13,6 +13,7 @@ from registry.accounts.models import CodePurpose, Role
 from registry.accounts.schemas import (CodeOnlySchema, LoginSchema, NewPhoneConfirmSchema, NewPhoneSchema,
                                        RegisterSchema)
 from registry.errors import DomainError
+from registry.home import account_links
 from registry.identity import mask_id_number, mask_phone
 from registry.web import client_ip, flash_success, parse_form, refusal_errors, safe_next
 
@@ -112,7 +113,8 @@ def personal_center():
     """个人中心: masked account data and account actions."""
     return render_template("accounts/personal_center.html",
                            masked_id=mask_id_number(current_user.id_number),
-                           masked_phone=mask_phone(current_user.phone))
+                           masked_phone=mask_phone(current_user.phone),
+                           personal_center_links=account_links(current_user.role))
 
 
 @bp.post("/me/logout-everywhere")

@@ -13,6 +13,18 @@ from registry.errors import Conflict, DomainError, Forbidden
 from tests.helpers import api_post, form_post, log_in, make_account, passed_face_check
 
 
+def verified_worker(name: str = "王芳"):
+    """A worker whose identity step is done: the letter is the next step."""
+    from workers import services as workers
+    from workers.models import RegistrationStep
+
+    account = make_account(role="worker", name=name)
+    worker = workers.ensure_worker(account)
+    worker.identity_verified_at = worker.registered_at
+    worker.registration_step = RegistrationStep.AUTHORIZATION.value
+    return account
+
+
 @pytest.fixture
 def letter(db_session):
     return services.publish_letter("信用信息授权书", "本人授权平台采集并展示本人的信用信息。" * 3, None)
@@ -26,7 +38,7 @@ def test_versions_are_numbered_and_hashed(letter):
 
 
 def test_sign_records_version_digest_face_check_and_server_signature(letter, db_session):
-    worker = make_account(role="worker")
+    worker = verified_worker()
     check = passed_face_check(worker, "consent")
     consent = services.sign(worker, letter.version, letter.sha256, check.id)
     assert (consent.letter_version, consent.letter_sha256, consent.face_check_id) == (1, letter.sha256, check.id)
@@ -36,7 +48,7 @@ def test_sign_records_version_digest_face_check_and_server_signature(letter, db_
 
 
 def test_double_submission_signs_once(letter, db_session):
-    worker = make_account(role="worker")
+    worker = verified_worker()
     first = services.sign(worker, letter.version, letter.sha256, passed_face_check(worker, "consent").id)
     again = services.sign(worker, letter.version, letter.sha256, passed_face_check(worker, "consent").id)
     assert again.id == first.id
@@ -44,7 +56,7 @@ def test_double_submission_signs_once(letter, db_session):
 
 
 def test_old_version_or_wrong_digest_is_refused(letter, db_session):
-    worker = make_account(role="worker")
+    worker = verified_worker()
     check = passed_face_check(worker, "consent")
     services.publish_letter("信用信息授权书", "新版正文，需要重新阅读。", None)
     with pytest.raises(Conflict):
@@ -55,7 +67,7 @@ def test_old_version_or_wrong_digest_is_refused(letter, db_session):
 
 
 def test_stale_foreign_or_wrong_purpose_face_checks_are_refused(app, letter, db_session, move_clock):
-    worker, other = make_account(role="worker"), make_account(role="worker", name="钱七")
+    worker, other = verified_worker(), verified_worker("钱七")
     with pytest.raises(DomainError) as wrong_purpose:
         services.sign(worker, letter.version, letter.sha256, passed_face_check(worker, "check_in").id)
     assert wrong_purpose.value.code == "face_check_purpose"
@@ -77,7 +89,7 @@ def test_only_workers_sign(letter, db_session):
 
 
 def test_api_sign_list_revoke(client, letter, db_session):
-    worker = make_account(role="worker")
+    worker = verified_worker()
     log_in(client, worker)
     current = client.get("/api/v1/consent/letter").get_json()
     assert current["version"] == 1 and current["sha256"] == letter.sha256
@@ -96,7 +108,7 @@ def test_api_sign_list_revoke(client, letter, db_session):
 
 
 def test_api_bad_input(client, letter, db_session):
-    worker = make_account(role="worker")
+    worker = verified_worker()
     log_in(client, worker)
     bad = api_post(client, "/api/v1/consent/consents", {"letter_version": 0, "letter_sha256": "xyz",
                                                         "face_check_id": "a"})
@@ -105,14 +117,14 @@ def test_api_bad_input(client, letter, db_session):
     missing = api_post(client, "/api/v1/consent/consents", {"letter_version": 1, "letter_sha256": letter.sha256,
                                                             "face_check_id": 999999})
     assert missing.status_code == 404
-    other = make_account(role="worker", name="孙八")
+    other = verified_worker("孙八")
     foreign = services.sign(other, 1, letter.sha256, passed_face_check(other, "consent").id)
     assert api_post(client, f"/api/v1/consent/consents/{foreign.id}/revocation").status_code == 404
     assert client.get(f"/consent/receipts/{foreign.id}").status_code == 404
 
 
 def test_letter_page_flow_and_receipt(client, letter, db_session):
-    worker = make_account(role="worker")
+    worker = verified_worker()
     log_in(client, worker)
     page = client.get("/consent/letter").get_data(as_text=True)
     assert "本人授权平台" in page and "data-face-capture" in page and letter.sha256 in page
@@ -128,7 +140,7 @@ def test_letter_page_flow_and_receipt(client, letter, db_session):
 
 
 def test_sign_page_with_a_used_check_shows_the_reason(client, letter, db_session):
-    worker = make_account(role="worker")
+    worker = verified_worker()
     log_in(client, worker)
     check = passed_face_check(worker, "check_in")
     response = form_post(client, "/consent/letter", {"letter_version": "1", "letter_sha256": letter.sha256,
@@ -150,7 +162,7 @@ def test_admin_publishes_versions(client, db_session):
 
 
 def test_account_deletion_removes_consents(letter, db_session):
-    worker = make_account(role="worker")
+    worker = verified_worker()
     services.sign(worker, 1, letter.sha256, passed_face_check(worker, "consent").id)
     erase_account(worker)
     assert db_session.scalar(sa.select(sa.func.count()).select_from(SignedConsent)) == 0
@@ -160,3 +172,18 @@ def test_demo_seed_publishes_the_sample_letter(runner, db_session):
     result = runner.invoke(args=["demo", "seed"])
     assert result.exit_code == 0 and "demo authorization letter v1" in result.output
     assert "示例" in services.current_letter().title
+
+
+def test_signing_needs_a_verified_identity_and_completes_registration(letter, db_session):
+    from workers import services as workers
+    from workers.models import RegistrationStep
+
+    account = make_account(role="worker")
+    worker = workers.ensure_worker(account)
+    with pytest.raises(DomainError) as info:
+        services.sign(account, letter.version, letter.sha256, passed_face_check(account, "consent").id)
+    assert info.value.code == "identity_not_verified"
+    worker.identity_verified_at = worker.registered_at
+    worker.registration_step = RegistrationStep.AUTHORIZATION.value
+    services.sign(account, letter.version, letter.sha256, passed_face_check(account, "consent").id)
+    assert worker.registration_step == RegistrationStep.COMPLETE.value and worker.authorized_at is not None

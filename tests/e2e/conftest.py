@@ -66,8 +66,10 @@ def live_server(tmp_path_factory):
         yield server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Module scope: a sync Playwright left running would stop other modules
+    # from starting their own (one asyncio loop per thread).
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (scripts/test does)")
     from playwright.sync_api import sync_playwright

@@ -42,3 +42,16 @@ def test_page_errors_are_pages(client):
 
 def test_health(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_admin_index_lists_every_domains_tools(client, db_session):
+    from tests.helpers import log_in, make_account
+
+    assert client.get("/admin").status_code == 302
+    log_in(client, make_account(role="consumer"))
+    assert client.get("/admin").status_code == 403
+    admin = client.application.test_client()
+    log_in(admin, make_account(role="admin", name="运营"))
+    page = admin.get("/admin").get_data(as_text=True)
+    for path in ("/admin/news", "/admin/enterprises", "/admin/identity/reviews", "/admin/consent/letters"):
+        assert f'href="{path}"' in page

@@ -160,7 +160,7 @@ def verify_public_key_signature(key, signature: bytes, data: bytes,
                 f"signature scheme {scheme} does not match the signer key")
     except InvalidSignature as exc:
         raise SignatureError("signature does not verify") from exc
-    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+    except (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion) as exc:
         raise SignatureError(f"signature cannot be checked: {exc}") from exc
 
 

@@ -54,7 +54,7 @@ def load_certificates(data: bytes) -> list[x509.Certificate]:
                 # Parsing is lazy in places; touch what verification needs.
                 cert.subject, cert.issuer, cert.not_valid_after_utc
                 cert.signature_hash_algorithm
-    except (ValueError, TypeError, UnsupportedAlgorithm,
+    except (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion,
             CryptographyDeprecationWarning) as exc:
         raise CertificateError(f"not a certificate: {exc}") from exc
     return certs

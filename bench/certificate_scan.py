@@ -1,0 +1,233 @@
+"""Certificate scan-verify throughput against a bare Flask endpoint, both under gunicorn.
+
+    python bench/certificate_scan.py [--workers 100000] [--seconds 15] [--connections 16]
+
+Builds a SQLite database with N workers holding certificates, starts gunicorn
+(2 worker processes) on 127.0.0.1 twice — once with the registry app, once
+with bench/bare_app.py — and drives each with wrk (Debian package `wrk`; a
+bounded Python client is used when wrk is missing). The scan-verify endpoint
+(/api/v1/certificates/verification) checks signature, key, expiry, revocation
+and departure on every request. Also prints token sign+verify per second on
+one core and the cost of a repeated (cached) QR render.
+Targets: scan-verify >= 50% of bare throughput; sign+verify >= 5,000/s per
+core; cached QR repeat < 1 ms.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import re
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def build_database(instance: Path, count: int, sample: int) -> list[str]:
+    """Create the database with `count` workers; return tokens for a sample of them."""
+    import flask_migrate
+    import sqlalchemy as sa
+
+    from registry import MIGRATIONS_DIR, create_app, tokens
+    from registry.crypto import lookup_hash
+    from registry.extensions import db
+    from registry.signing import key_ring
+    from workers import certificates
+    from workers.models import Worker
+
+    os.environ["REGISTRY_DATABASE_URL"] = f"sqlite:///{instance}/bench.sqlite"
+    os.environ["REGISTRY_INSTANCE_PATH"] = str(instance)
+    app = create_app()
+    with app.app_context():
+        flask_migrate.upgrade(directory=MIGRATIONS_DIR)
+        from registry.accounts.models import Account
+
+        started = time.perf_counter()
+        today = dt.date.today()
+        batch = 10_000
+        public_ids = []
+        for low in range(0, count, batch):
+            ids = range(low + 1, min(count, low + batch) + 1)
+            phones = [f"13{i:09d}" for i in ids]
+            db.session.execute(sa.insert(Account), [
+                {"id": i, "role": "worker", "name": "测试员", "phone": p, "phone_hash": lookup_hash(p, "phone"),
+                 "session_version": 1} for i, p in zip(ids, phones)])
+            db.session.execute(sa.insert(Worker), [
+                {"account_id": i, "registration_step": "complete",
+                 # spread: most active, some departed
+                 "due_on": today + dt.timedelta(days=random.randint(-10, 30))} for i in ids])
+            chunk = [secrets.token_urlsafe(16) for _ in ids]
+            db.session.execute(sa.insert(certificates.Certificate),
+                               [{"worker_id": i, "public_id": c} for i, c in zip(ids, chunk)])
+            public_ids.extend(chunk)
+            db.session.commit()
+        print(f"built {count:,} workers with certificates in {time.perf_counter() - started:.1f} s")
+        ring = key_ring(certificates.KEY_PURPOSE)
+        chosen = random.sample(public_ids, min(sample, len(public_ids)))
+        return [tokens.issue(ring, {"cid": cid}, dt.timedelta(hours=2), certificates.TOKEN_TYPE) for cid in chosen]
+
+
+def start_gunicorn(target: str, port: int, env: dict) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", target],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+            return process
+        except urllib.error.HTTPError:
+            return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"gunicorn did not start: {process.stderr.read().decode()[-2000:]}")
+
+
+def run_wrk(url_paths: list[str], port: int, seconds: int, connections: int, workdir: Path) -> dict:
+    script = workdir / "paths.lua"
+    script.write_text("paths = {" + ",".join(f'"{p}"' for p in url_paths) + "}\n"
+                      "counter = 0\nrequest = function()\n counter = counter + 1\n"
+                      " return wrk.format(nil, paths[(counter % #paths) + 1])\nend\n")
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
+                          f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def pct(label):
+        match = re.search(rf"\s{label}%\s+([\d.]+)(us|ms|s)", out)
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50": pct("50"), "p99": pct("99"), "errors": int(non2xx.group(1)) if non2xx else 0}
+
+
+def run_python_client(url_paths: list[str], port: int, seconds: int, connections: int) -> dict:
+    """Fallback load generator: bounded in time, keep-alive connections on loopback."""
+    import http.client
+
+    latencies: list[float] = []
+    errors = [0]
+    stop = time.time() + seconds
+    lock = threading.Lock()
+
+    def worker(offset: int):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        n = offset
+        local = []
+        while time.time() < stop:
+            started = time.perf_counter()
+            conn.request("GET", url_paths[n % len(url_paths)])
+            response = conn.getresponse()
+            response.read()
+            local.append((time.perf_counter() - started) * 1000)
+            if response.status >= 300:
+                errors[0] += 1
+            n += 1
+        with lock:
+            latencies.extend(local)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    latencies.sort()
+    return {"rps": len(latencies) / seconds, "p50": latencies[len(latencies) // 2],
+            "p99": latencies[int(len(latencies) * 0.99)], "errors": errors[0]}
+
+
+def sign_verify_rate(tokens_module, ring, token_type: str, seconds: float = 2.0) -> float:
+    count = 0
+    started = time.process_time()
+    while time.process_time() - started < seconds:
+        token = tokens_module.issue(ring, {"cid": "x" * 22}, dt.timedelta(minutes=5), token_type)
+        tokens_module.verify(ring, token, token_type)
+        count += 1
+    return count / (time.process_time() - started)
+
+
+def qr_costs(token: str) -> tuple[float, float]:
+    from registry import qr
+
+    qr.clear_cache()
+    started = time.perf_counter()
+    qr.render_svg(token)
+    cold = (time.perf_counter() - started) * 1000
+    repeats = []
+    for _ in range(200):
+        started = time.perf_counter()
+        qr.render_svg(token)
+        repeats.append((time.perf_counter() - started) * 1000)
+    return cold, statistics.median(repeats)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workers", type=int, default=100_000)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-cert-"))
+    try:
+        tokens_for_load = build_database(workdir, args.workers, sample=2000)
+        paths = [f"/api/v1/certificates/verification?token={t}" for t in tokens_for_load]
+        env = dict(os.environ, REGISTRY_DATABASE_URL=f"sqlite:///{workdir}/bench.sqlite",
+                   REGISTRY_INSTANCE_PATH=str(workdir))
+        load = (lambda p, port: run_wrk(p, port, args.seconds, args.connections, workdir)) if shutil.which("wrk") \
+            else (lambda p, port: run_python_client(p, port, args.seconds, args.connections))
+        results = {}
+        for name, target, url_paths in (("bare Flask endpoint", "bench.bare_app:app", ["/bare"]),
+                                        ("scan-verify", "registry:create_app()", paths)):
+            port = free_port()
+            server = start_gunicorn(target, port, env)
+            try:
+                load(url_paths[:50], port, )  # warm-up pass is the first short run below
+            except Exception:
+                pass
+            try:
+                results[name] = load(url_paths, port)
+            finally:
+                server.terminate()
+                server.wait(timeout=10)
+        from registry import tokens
+        from registry.signing import KeyRing
+
+        rate = sign_verify_rate(tokens, KeyRing(workdir / "ring"), "bench+jws")
+        cold, cached = qr_costs(tokens_for_load[0])
+        bare, scan = results["bare Flask endpoint"], results["scan-verify"]
+        print(f"\ncertificate scan benchmark: {args.workers:,} workers, gunicorn 2 workers, "
+              f"{'wrk' if shutil.which('wrk') else 'python client'} {args.connections} connections, "
+              f"{args.seconds} s each")
+        print(f"{'endpoint':<22}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>9}")
+        for name, r in results.items():
+            print(f"{name:<22}{r['rps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['errors']:>9}")
+        ratio = scan["rps"] / bare["rps"]
+        print(f"scan-verify / bare throughput: {ratio:.0%} (target >= 50%)")
+        print(f"token sign+verify: {rate:,.0f} per second on one core (target >= 5,000)")
+        print(f"QR render: first {cold:.1f} ms, cached repeat {cached * 1000:.1f} us (target < 1 ms)")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

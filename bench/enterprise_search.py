@@ -1,0 +1,200 @@
+"""Enterprise search benchmark: import rate and search latency on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/enterprise_search.py --count 1000000
+
+Generates a synthetic JSON Lines file (registry.enterprises.demo), imports it
+with the real importer (`flask enterprises import` path) into a fresh
+database of each kind, then times at least --queries searches of each kind
+through the Flask test client, so routing, schemas, search and JSON
+serialisation all count. Targets (2-core machine): p95 <= 50 ms per kind,
+import >= 10,000 rows/s.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import sqlalchemy as sa  # noqa: E402
+
+KINDS = ("exact code", "2-char name", "brand substring", "province+city+substring")
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def make_file(path: str, count: int) -> float:
+    """Write `count` synthetic rows as JSON Lines; returns the seconds it took."""
+    from registry.enterprises import demo
+
+    started = time.perf_counter()
+    with open(path, "w", encoding="utf-8") as handle:
+        for row in demo.generate(count):
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return time.perf_counter() - started
+
+
+def make_sample(count: int, sample_size: int) -> list[dict]:
+    """An even sample of the rows (demo rows are reproducible one by one)."""
+    from registry.enterprises import demo
+
+    step = max(1, count // sample_size)
+    return [next(demo.generate(1, start=number)) for number in range(0, count, step)]
+
+
+def _substring(rnd: random.Random, text: str, length: int) -> str:
+    for _ in range(50):
+        start = rnd.randrange(0, max(1, len(text) - length + 1))
+        piece = text[start:start + length]
+        if len(piece) == length and piece.isalnum():
+            return piece
+    return text[:length]
+
+
+def build_queries(sample: list[dict], per_kind: int, seed: int = 7) -> dict[str, list[dict]]:
+    """Query parameters of each kind, drawn from rows that are in the database."""
+    from registry.enterprises.demo import DEMO_MARK
+
+    rnd = random.Random(seed)
+    queries: dict[str, list[dict]] = {kind: [] for kind in KINDS}
+    for _ in range(per_kind):
+        row = rnd.choice(sample)
+        name = row["name"].removesuffix(DEMO_MARK)
+        queries["exact code"].append({"q": row["credit_code"]})
+        queries["2-char name"].append({"q": _substring(rnd, name, 2)})
+        brand = rnd.choice(row["brands"])
+        queries["brand substring"].append({"q": _substring(rnd, brand, rnd.choice((2, 3, 4)) if len(brand) >= 4 else 2)})
+        queries["province+city+substring"].append({"province": row["province_code"], "city": row["city_code"],
+                                                   "q": _substring(rnd, name, rnd.choice((2, 3)))})
+    return queries
+
+
+def _reset(url: str) -> None:
+    if url.startswith("postgresql"):
+        engine = sa.create_engine(url)
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        engine.dispose()
+
+
+def run_database(label: str, url: str, data_file: str, count: int, queries: dict[str, list[dict]],
+                 workdir: str, skip_import: bool = False) -> dict:
+    """Import the file into a fresh database (unless skip_import), then time the queries."""
+    import flask_migrate
+    from cryptography.fernet import Fernet
+
+    from registry import MIGRATIONS_DIR, create_app
+    from registry.enterprises import fileio
+    from registry.extensions import db
+
+    if not skip_import:
+        _reset(url)
+    instance = tempfile.mkdtemp(prefix="bench-instance-", dir=workdir)
+    app = create_app({"TESTING": False, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url,
+                      "LOOKUP_KEY": "bench", "DATA_KEYS": [Fernet.generate_key().decode()]},
+                     instance_path=instance)
+    with app.app_context():
+        flask_migrate.upgrade(directory=MIGRATIONS_DIR)
+        started = time.perf_counter()
+        if skip_import:
+            report = fileio.ImportReport(inserted=count)
+        else:
+            report = fileio.import_file(data_file, source="bench")
+        import_seconds = time.perf_counter() - started
+        assert report.rejected == 0, report.errors[:5]
+        started = time.perf_counter()
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("VACUUM ANALYZE")
+        else:
+            db.session.execute(sa.text("ANALYZE"))
+            db.session.commit()
+        analyze_seconds = time.perf_counter() - started
+        db.session.remove()
+    client = app.test_client()
+    latencies: dict[str, list[float]] = {}
+    hits: dict[str, int] = {}
+    for kind, params in queries.items():
+        for warm in params[:20]:
+            client.get("/api/v1/enterprises", query_string=warm)
+        times = []
+        found = 0
+        for query in params:
+            started = time.perf_counter()
+            response = client.get("/api/v1/enterprises", query_string=query)
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (query, response.get_json())
+            found += bool(response.get_json()["items"])
+        latencies[kind] = times
+        hits[kind] = found
+    with app.app_context():
+        db.engine.dispose()
+    return {"label": label, "rows": report.inserted + report.updated, "import_seconds": import_seconds,
+            "analyze_seconds": analyze_seconds, "latencies": latencies, "hits": hits, "skipped_import": skip_import}
+
+
+def print_table(results: list[dict], count: int, generate_seconds: float) -> None:
+    print()
+    print(f"enterprise search benchmark: {count:,} synthetic enterprises "
+          f"(file generated in {generate_seconds:.0f} s)")
+    print(f"{'database':<11}{'kind':<26}{'n':>5}{'found':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}  target")
+    for result in results:
+        if result["skipped_import"]:
+            print(f"{result['label']:<11}{'import':<26}  (not run: --skip-import)")
+        else:
+            rate = result["rows"] / result["import_seconds"]
+            print(f"{result['label']:<11}{'import':<26}{result['rows']:>5}{'':>7}"
+                  f"{'':>9}{'':>9}{'':>9}{'':>9}  {rate:,.0f} rows/s ({result['import_seconds']:.0f} s; "
+                  f"analyze {result['analyze_seconds']:.0f} s) {'OK' if rate >= 10_000 else 'MISS'} (>= 10,000)")
+        for kind, times in result["latencies"].items():
+            p95 = _percentile(times, 95)
+            print(f"{'':<11}{kind:<26}{len(times):>5}{result['hits'][kind]:>7}{statistics.median(times):>9.1f}"
+                  f"{p95:>9.1f}{_percentile(times, 99):>9.1f}{max(times):>9.1f}  {'OK' if p95 <= 50 else 'MISS'} (p95 <= 50)")
+    sys.stdout.flush()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=200, help="queries of each kind (at least 200 for the report)")
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--pg-url", default=os.environ.get(
+        "BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:55432/registry_bench"))
+    parser.add_argument("--workdir", default=None, help="where the data file and SQLite database go")
+    parser.add_argument("--skip-import", action="store_true",
+                        help="time the queries on databases loaded by an earlier run (same --count, --workdir)")
+    args = parser.parse_args()
+
+    workdir = args.workdir or tempfile.mkdtemp(prefix="enterprise-bench-")
+    os.makedirs(workdir, exist_ok=True)
+    data_file = os.path.join(workdir, f"enterprises-{args.count}.jsonl")
+    generate_seconds = 0.0 if args.skip_import else make_file(data_file, args.count)
+    queries = build_queries(make_sample(args.count, sample_size=5000), args.queries)
+    results = []
+    for label in args.databases.split(","):
+        if label == "sqlite":
+            path = os.path.join(workdir, "bench.sqlite")
+            for suffix in ("", "-wal", "-shm") if not args.skip_import else ():
+                if os.path.exists(path + suffix):
+                    os.remove(path + suffix)
+            url = "sqlite:///" + path
+        else:
+            url = args.pg_url
+        print(f"[{label}] importing {args.count:,} rows ...", file=sys.stderr, flush=True)
+        results.append(run_database(label, url, data_file, args.count, queries, workdir, args.skip_import))
+        print_table(results[-1:], args.count, generate_seconds)
+    print_table(results, args.count, generate_seconds)
+
+
+if __name__ == "__main__":
+    main()

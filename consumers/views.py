@@ -1,0 +1,121 @@
+"""Household pages and API: scan, follow the request, read under a grant."""
+from __future__ import annotations
+
+from flask import Response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from consent import grants
+from consumers import bp, credit_view, services
+from consumers.schemas import CreditViewSchema, ScanResultSchema, ScanSchema, ViewRequestSchema
+from registry.accounts.models import Role
+from registry.api import dump, load_body, operation, require_json_api_login
+from registry.errors import DomainError, NotFound
+from registry.web import refusal_errors, roles_required
+
+SCANNERS = (Role.CONSUMER.value, Role.WORKER.value)
+TAGS = ("scan",)
+
+
+def _scan_payload(result: services.ScanResult) -> dict:
+    if result.request is None:
+        message = _("This worker has departed (离职); no credit information is available.")
+    else:
+        message = services.status_message(result.request)
+    return {"status": result.status, "worker_name": result.masked_name,
+            "request_id": result.request.id if result.request else None,
+            "request_state": result.request.state if result.request else None, "message": message}
+
+
+@bp.route("/scan", methods=["GET", "POST"])
+@roles_required(*SCANNERS)
+def scan_page():
+    """扫一扫: camera, photo or typed code."""
+    errors: dict = {}
+    if request.method == "POST":
+        # The scanner component posts `token` (camera, photo) or `code` (typed).
+        scanned = next((request.form[k] for k in ("token", "code", "scanned") if request.form.get(k)), "")
+        if not scanned or len(scanned) > 1024:
+            errors = {"scanned": [_("Scan a QR code or type the code first.")]}
+        else:
+            try:
+                result = services.scan(current_user._get_current_object(), scanned)
+            except DomainError as exc:
+                errors = refusal_errors(exc)
+            else:
+                if result.request is None:
+                    return render_template("consumers/departed.html")
+                return redirect(url_for("consumers.request_page", request_id=result.request.id))
+    return render_template("consumers/scan.html", errors=errors), (422 if errors else 200)
+
+
+@bp.get("/requests/<int:request_id>")
+@roles_required(*SCANNERS)
+def request_page(request_id: int):
+    """The household follows its request until the worker answers."""
+    view_request = services.request_for_consumer(current_user._get_current_object(), request_id)
+    return render_template("consumers/request.html", view_request=view_request,
+                           message=services.status_message(view_request),
+                           worker_name=services.masked_worker_name(view_request),
+                           has_photo=services.worker_photo(view_request) is not None)
+
+
+@bp.get("/requests/<int:request_id>/photo")
+@roles_required(*SCANNERS)
+def request_photo(request_id: int):
+    """The worker's identity photo, for the household that scanned them."""
+    view_request = services.request_for_consumer(current_user._get_current_object(), request_id)
+    photo = services.worker_photo(view_request)
+    if photo is None:
+        raise NotFound(_("No photo is available."), code="no_photo")
+    return Response(photo, mimetype="image/jpeg", headers={"Cache-Control": "private, no-store"})
+
+
+@bp.get("/views/<int:grant_id>")
+@roles_required(*SCANNERS)
+def credit_page(grant_id: int):
+    """The worker's credit data, while the grant is live."""
+    grant = grants.live_grant_for_reader(grant_id, current_user._get_current_object())
+    return render_template("consumers/view.html", grant=grant, sections=credit_view.build_view(grant),
+                           labels=credit_view.field_labels())
+
+
+@bp.get("/views")
+@roles_required(*SCANNERS)
+def my_views():
+    """Every authorization the household has received."""
+    return render_template("consumers/views.html",
+                           grants=grants.grants_of_consumer(current_user._get_current_object()))
+
+
+# --- API -------------------------------------------------------------------------
+
+@bp.post("/api/v1/scans")
+@operation("Scan a certificate token or code; opens a view request for an active worker", body=ScanSchema,
+           response=ScanResultSchema, tags=TAGS)
+@require_json_api_login
+def api_scan():
+    data = load_body(ScanSchema)
+    return dump(ScanResultSchema, _scan_payload(services.scan(current_user._get_current_object(),
+                                                              data["scanned"])))
+
+
+@bp.get("/api/v1/view-requests/<int:request_id>")
+@operation("The state of the household's view request", response=ViewRequestSchema, tags=TAGS)
+@require_json_api_login
+def api_request(request_id: int):
+    view_request = services.request_for_consumer(current_user._get_current_object(), request_id)
+    payload = {c: getattr(view_request, c) for c in ("id", "state", "created_at", "expires_at", "decided_at",
+                                                       "grant_id")}
+    payload["message"] = services.status_message(view_request)
+    return dump(ViewRequestSchema, payload)
+
+
+@bp.get("/api/v1/grants/<int:grant_id>/view")
+@operation("The worker's authorized credit data under a live grant (every read is logged)",
+           response=CreditViewSchema, tags=TAGS)
+@require_json_api_login
+def api_credit_view(grant_id: int):
+    grant = grants.live_grant_for_reader(grant_id, current_user._get_current_object())
+    sections = credit_view.build_view(grant)
+    return dump(CreditViewSchema, {"grant": grant, "sections": [vars(s) for s in sections]})

@@ -1,0 +1,81 @@
+"""Public enterprise credit pages and the /api/v1/enterprises endpoints."""
+from __future__ import annotations
+
+from flask import current_app, jsonify, render_template, request
+from marshmallow import ValidationError
+
+from registry.api import dump, load_query, operation
+from registry.enterprises import bp, catalog, regions, search, services
+from registry.enterprises.schemas import (
+    EnterpriseSchema,
+    SearchPageSchema,
+    SearchQuerySchema,
+)
+from registry.errors import DomainError, NotFound
+
+
+def _run_search(args: dict) -> search.SearchResult:
+    return search.search(args.get("q"), province=args.get("province"), city=args.get("city"),
+                         service=args.get("service"), code=args.get("code"), page=args["page"],
+                         per_page=current_app.config["PAGE_SIZE"])
+
+
+@bp.get("/enterprises")
+def search_page():
+    """企业信用查询: one box plus region and service filters."""
+    raw = request.args.to_dict()
+    errors: dict = {}
+    try:
+        args = SearchQuerySchema().load(raw)
+    except ValidationError as exc:
+        errors = {k: (v if isinstance(v, list) else [str(v)]) for k, v in exc.messages.items()}
+        args = SearchQuerySchema().load({k: v for k, v in raw.items() if k not in errors and k == "q"})
+    result = None
+    searched = any(raw.get(k) for k in ("q", "province", "city", "code", "service"))
+    if searched and not errors:
+        try:
+            result = _run_search(args)
+        except DomainError as exc:
+            errors = exc.fields or {"q": [exc.message]}
+    table = regions.table()
+    cities = table.children_of(args["province"]) if args.get("province") else []
+    status = 422 if errors else 200
+    return render_template("enterprises/search.html", args=args, result=result, errors=errors,
+                           provinces=table.provinces(), cities=cities, services=catalog.SERVICE_TYPES,
+                           regions=table, catalog=catalog), status
+
+
+@bp.get("/enterprises/<code>")
+def detail_page(code: str):
+    """One enterprise: profile, current adverse records, full history by kind."""
+    enterprise = services.get_by_code(code)
+    return render_template("enterprises/detail.html", enterprise=enterprise,
+                           summary=services.credit_summary(enterprise),
+                           workers=services.affiliated_active_workers(enterprise),
+                           regions=regions.table(), catalog=catalog)
+
+
+@bp.get("/api/v1/enterprises")
+@operation("Search enterprises by credit code, name or brand, region and service type (ranked)",
+           query=SearchQuerySchema, response=SearchPageSchema, tags=("enterprises",))
+def api_search():
+    return dump(SearchPageSchema, _run_search(load_query(SearchQuerySchema)))
+
+
+@bp.get("/api/v1/enterprises/<code>")
+@operation("One enterprise's credit profile and full record history", response=EnterpriseSchema,
+           tags=("enterprises",))
+def api_detail(code: str):
+    return dump(EnterpriseSchema, services.get_by_code(code))
+
+
+@bp.get("/api/v1/regions")
+@operation("Provinces, or the cities/districts under a region code (for cascading selects)",
+           tags=("enterprises",))
+def api_regions():
+    table = regions.table()
+    parent = request.args.get("parent") or None
+    if parent and table.get(parent) is None:
+        raise NotFound("unknown region code")
+    children = table.children_of(parent) if parent else table.provinces()
+    return jsonify([{"code": r.code, "name": r.name, "level": r.level} for r in children])

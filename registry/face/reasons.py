@@ -1,0 +1,49 @@
+"""What each refusal code tells the person (so they know what to change and retry)."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+
+def reason_message(reason: str | None, frame_index: int | None = None) -> str:
+    """A short, translated explanation of a decision's reason code."""
+    messages = {
+        None: _("Face verification passed."),
+        "no_face": _("No face was found. Face the camera in good light."),
+        "multiple_faces": _("More than one face was found. Make sure only you are in the picture."),
+        "face_too_small": _("Your face is too small in the picture. Move closer to the camera."),
+        "too_dark": _("The picture is too dark. Find brighter light."),
+        "too_bright": _("The picture is too bright. Avoid direct light or a bright window behind you."),
+        "blurred": _("The picture is blurred. Hold the phone still and clean the lens."),
+        "empty_image": _("An uploaded picture is empty."),
+        "image_too_large": _("An uploaded picture is too large."),
+        "image_too_many_pixels": _("An uploaded picture has too many pixels."),
+        "unsupported_format": _("Upload JPEG, PNG or WebP pictures."),
+        "corrupt_image": _("An uploaded picture is damaged and cannot be read."),
+        "too_few_frames": _("Too few pictures were received. Please try again."),
+        "too_many_frames": _("Too many pictures were sent at once."),
+        "face_changed": _("The pictures do not all show the same person."),
+        "no_movement": _("No movement was seen. Follow the prompts with your own face."),
+        "action_missing": _("The requested action was not seen. Follow the prompts and try again."),
+        "action_order": _("The actions were not done in the requested order."),
+        "no_match": _("The face does not match the identity on record."),
+        "challenge_expired": _("The verification has expired. Please start again."),
+        "challenge_used": _("This verification has already been used. Please start again."),
+        "no_reference": _("No reference photo is on record yet. Verify your identity document first."),
+        "provider_error": _("Face verification is unavailable right now. Please try again later."),
+    }
+    message = messages.get(reason, _("Face verification failed. Please try again."))
+    if frame_index is not None and reason in {"no_face", "multiple_faces", "face_too_small", "too_dark",
+                                              "too_bright", "blurred", "corrupt_image", "unsupported_format",
+                                              "image_too_large", "image_too_many_pixels", "empty_image"}:
+        return _("Picture %(number)d: %(message)s", number=frame_index + 1, message=message)
+    return message
+
+
+def action_prompt(action: str) -> str:
+    """The instruction shown while an action is recorded."""
+    return {
+        "blink": _("Blink your eyes"),
+        "open_mouth": _("Open your mouth"),
+        "turn_left": _("Turn your head slowly to your left"),
+        "turn_right": _("Turn your head slowly to your right"),
+    }.get(action, action)

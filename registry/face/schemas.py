@@ -1,0 +1,78 @@
+"""The face API boundary, in and out."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from registry import clock
+from registry.face.reasons import action_prompt, reason_message
+from registry.face.services import PURPOSES, min_frames
+from registry.face.settings import setting
+
+
+class ChallengeRequestSchema(Schema):
+    purpose = fields.String(required=True, validate=validate.OneOf(PURPOSES))
+
+
+class ActionSchema(Schema):
+    code = fields.String()
+    prompt = fields.String(metadata={"description": "Instruction to show, in the request's language"})
+
+
+class ChallengeSchema(Schema):
+    id = fields.String()
+    purpose = fields.String()
+    actions = fields.Method("get_actions", metadata={"description": "Actions to perform, in order"})
+    expires_at = fields.DateTime()
+    expires_in = fields.Method("get_expires_in")
+    min_frames = fields.Method("get_min_frames")
+    max_frames = fields.Method("get_max_frames")
+
+    def get_actions(self, challenge):
+        return [{"code": a, "prompt": action_prompt(a)} for a in challenge.action_list]
+
+    def get_min_frames(self, challenge):
+        return min_frames(challenge)
+
+    def get_max_frames(self, challenge):
+        return int(setting("FACE_MAX_FRAMES"))
+
+    def get_expires_in(self, challenge):
+        return max(0, int((challenge.expires_at - clock.now()).total_seconds()))
+
+
+class CheckSchema(Schema):
+    """A recorded decision; `reason` is a stable code, `message` says what to do."""
+
+    id = fields.Integer()
+    purpose = fields.String()
+    passed = fields.Boolean()
+    reason = fields.String(allow_none=True)
+    message = fields.Method("get_message")
+    frame_index = fields.Integer(allow_none=True)
+    actions = fields.Method("get_actions")
+    scores = fields.Dict()
+    thresholds = fields.Dict()
+    provider = fields.String()
+    engine = fields.String()
+    created_at = fields.DateTime()
+
+    def get_message(self, check):
+        return reason_message(check.reason, check.frame_index)
+
+    def get_actions(self, check):
+        return [a for a in check.actions.split(",") if a]
+
+
+class ReferenceStatusSchema(Schema):
+    enrolled = fields.Boolean()
+    source = fields.String(allow_none=True)
+    enrolled_at = fields.DateTime(allow_none=True)
+
+
+class ReferenceSchema(Schema):
+    id = fields.Integer()
+    account_id = fields.Integer()
+    source = fields.String()
+    provider = fields.String()
+    engine = fields.String()
+    created_at = fields.DateTime()

@@ -1,0 +1,213 @@
+/*
+ * Face capture component (人脸核验): asks the server for a challenge, records a
+ * short burst of camera frames while prompting each action, uploads them and
+ * shows the decision. Falls back to uploading photos when the camera is
+ * refused or missing. Mounts on every [data-face-capture] element; see
+ * registry/face/templates/face/_capture.html for the markup and options.
+ */
+(function () {
+  "use strict";
+  if (window.FaceCapture) { return; }
+
+  // A short look at the camera, then a burst per action. A blink lasts only
+  // 100-400 ms, so it is sampled faster; turns and an open mouth are held.
+  var LOOK = { frames: 2, interval: 220 };
+  var PACE = { blink: { frames: 8, interval: 120 } };
+  var DEFAULT_PACE = { frames: 5, interval: 220 };
+  var MAX_SIDE = 640;
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  function sleep(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
+
+  function FaceCapture(root) {
+    this.root = root;
+    this.text = JSON.parse(root.querySelector(".face-text").textContent);
+    this.video = root.querySelector(".face-video");
+    this.prompt = root.querySelector(".face-prompt");
+    this.result = root.querySelector(".face-result");
+    this.startButton = root.querySelector(".face-start");
+    this.fallback = root.querySelector(".face-fallback");
+    this.scores = root.querySelector(".face-scores");
+    this.challenge = null;
+    this.stream = null;
+    var self = this;
+    this.startButton.addEventListener("click", function () { self.start(); });
+    root.querySelector(".face-upload").addEventListener("click", function () { self.uploadFiles(); });
+  }
+
+  FaceCapture.prototype.say = function (message, state) {
+    this.result.textContent = message || "";
+    this.root.setAttribute("data-state", state || "");
+  };
+
+  FaceCapture.prototype.post = function (url, body, isJson) {
+    var headers = { "X-CSRFToken": csrfToken(), "Accept": "application/json" };
+    if (isJson) { headers["Content-Type"] = "application/json"; }
+    return fetch(url, { method: "POST", headers: headers, credentials: "same-origin",
+                        body: isJson ? JSON.stringify(body) : body })
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (data) {
+          return { ok: response.ok, status: response.status, data: data };
+        });
+      });
+  };
+
+  FaceCapture.prototype.start = function () {
+    var self = this;
+    this.startButton.disabled = true;
+    this.fallback.hidden = true;
+    this.say(this.text.starting, "starting");
+    return this.post(this.root.dataset.challengesUrl, { purpose: this.root.dataset.purpose }, true)
+      .then(function (answer) {
+        if (!answer.ok) { throw new Error(answer.data.message || self.text.network); }
+        self.challenge = answer.data;
+        return self.openCamera();
+      })
+      .then(function (opened) {
+        if (!opened) { self.showFallback(); return null; }
+        return self.record().then(function (frames) { return self.upload(frames); });
+      })
+      .catch(function (error) {
+        self.say(error.message || self.text.network, "error");
+        self.startButton.disabled = false;
+        self.startButton.textContent = self.text.retry;
+      });
+  };
+
+  FaceCapture.prototype.openCamera = function () {
+    var self = this;
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { return Promise.resolve(false); }
+    var constraints = { audio: false, video: { facingMode: "user", width: { ideal: 640 }, height: { ideal: 480 } } };
+    return navigator.mediaDevices.getUserMedia(constraints).then(function (stream) {
+      self.stream = stream;
+      self.video.srcObject = stream;
+      return new Promise(function (resolve) {
+        if (self.video.readyState >= 2) { resolve(true); return; }
+        self.video.addEventListener("loadeddata", function () { resolve(true); }, { once: true });
+      }).then(function () { return self.video.play().catch(function () {}); }).then(function () { return true; });
+    }, function () { return false; });
+  };
+
+  FaceCapture.prototype.closeCamera = function () {
+    if (this.stream) { this.stream.getTracks().forEach(function (track) { track.stop(); }); }
+    this.stream = null;
+    this.video.srcObject = null;
+  };
+
+  FaceCapture.prototype.grab = function (canvas) {
+    var video = this.video;
+    var scale = Math.min(1, MAX_SIDE / Math.max(video.videoWidth, video.videoHeight));
+    canvas.width = Math.round(video.videoWidth * scale);
+    canvas.height = Math.round(video.videoHeight * scale);
+    // The camera's own view, not the mirrored preview: the server's idea of
+    // "left" is the person's left seen from the camera.
+    canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+    return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", 0.9); });
+  };
+
+  FaceCapture.prototype.record = async function () {
+    var canvas = document.createElement("canvas");
+    var plan = [];
+    var i;
+    for (i = 0; i < LOOK.frames; i++) { plan.push({ prompt: this.text.look, interval: LOOK.interval }); }
+    this.challenge.actions.forEach(function (action) {
+      var pace = PACE[action.code] || DEFAULT_PACE;
+      for (var k = 0; k < pace.frames; k++) { plan.push({ prompt: action.prompt, interval: pace.interval }); }
+    });
+    plan = plan.slice(0, this.challenge.max_frames || plan.length);
+    var frames = [];
+    this.root.setAttribute("data-state", "recording");
+    for (i = 0; i < plan.length; i++) {
+      if (this.prompt.textContent !== plan[i].prompt) { this.prompt.textContent = plan[i].prompt; }
+      var started = Date.now();
+      frames.push(await this.grab(canvas));
+      await sleep(Math.max(0, plan[i].interval - (Date.now() - started)));
+    }
+    this.prompt.textContent = "";
+    this.closeCamera();
+    return frames;
+  };
+
+  FaceCapture.prototype.showFallback = function () {
+    var list = this.root.querySelector(".face-fallback-steps");
+    var self = this;
+    list.innerHTML = "";
+    this.root.querySelector(".face-fallback-text").textContent = this.text.camera_refused;
+    var first = document.createElement("li");
+    first.textContent = this.text.look;
+    list.appendChild(first);
+    this.challenge.actions.forEach(function (action) {
+      var item = document.createElement("li");
+      item.textContent = self.text.fallback_step.replace("{action}", action.prompt);
+      list.appendChild(item);
+    });
+    this.fallback.hidden = false;
+    this.say("", "fallback");
+  };
+
+  FaceCapture.prototype.uploadFiles = function () {
+    var files = Array.prototype.slice.call(this.root.querySelector(".face-files").files || []);
+    if (!files.length) { this.say(this.text.choose_files, "error"); return Promise.resolve(); }
+    return this.upload(files);
+  };
+
+  FaceCapture.prototype.upload = function (frames) {
+    var self = this;
+    var form = new FormData();
+    form.append("challenge_id", this.challenge.id);
+    frames.forEach(function (frame, index) {
+      form.append("frames", frame, frame.name || ("frame-" + String(index + 1).padStart(2, "0") + ".jpg"));
+    });
+    this.say(this.text.uploading, "uploading");
+    return this.post(this.root.dataset.checksUrl, form, false).then(function (answer) {
+      var data = answer.data || {};
+      if (self.root.dataset.showScores && data.scores) {
+        self.scores.hidden = false;
+        self.scores.textContent = JSON.stringify({ reason: data.reason, scores: data.scores }, null, 1);
+      }
+      if (answer.ok && data.passed) {
+        self.fallback.hidden = true;
+        self.say(data.message || self.text.passed, "passed");
+        self.root.setAttribute("data-check-id", data.id);
+        self.finish(data);
+        return;
+      }
+      // A failed decision or a refusal: the challenge is spent, start over.
+      self.say(data.message || self.text.network, "failed");
+      self.root.setAttribute("data-reason", data.reason || data.code || "");
+      self.startButton.disabled = false;
+      self.startButton.textContent = self.text.retry;
+      self.fallback.hidden = true;
+    }, function () {
+      self.say(self.text.network, "error");
+      self.startButton.disabled = false;
+    });
+  };
+
+  FaceCapture.prototype.finish = function (check) {
+    var detail = { checkId: check.id, purpose: check.purpose };
+    this.root.dispatchEvent(new CustomEvent("face:passed", { detail: detail, bubbles: true }));
+    var callback = this.root.dataset.onSuccess;
+    if (callback && typeof window[callback] === "function") { window[callback](detail); }
+    var target = this.root.dataset.successUrl;
+    if (target) {
+      var url = new URL(target, window.location.href);
+      url.searchParams.set("face_check", String(check.id));
+      setTimeout(function () { window.location.assign(url.toString()); }, 800);
+    }
+  };
+
+  function mountAll() {
+    document.querySelectorAll("[data-face-capture]").forEach(function (root) {
+      if (!root.faceCapture) { root.faceCapture = new FaceCapture(root); }
+    });
+  }
+
+  window.FaceCapture = { mountAll: mountAll, Component: FaceCapture };
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", mountAll); }
+  else { mountAll(); }
+})();

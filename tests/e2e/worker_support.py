@@ -1,0 +1,80 @@
+"""Support for the worker-registration browser test: the app, an enterprise, the desk reader, the face steps."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.e2e import face_support
+
+
+def build_app(tmp_path: Path):
+    """A fresh live app (demo letter seeded) whose face challenges are always "turn right, then left"."""
+    from tests.e2e.conftest import build_live_app
+
+    return build_live_app(tmp_path, SMS_RESEND_SECONDS=0,
+                          FACE_CHALLENGE_ACTIONS_FOR_TESTS=["turn_right", "turn_left"])
+
+
+def seed_enterprise(app, name: str) -> str:
+    """An enterprise the worker can find by name; returns its credit code."""
+    from registry.extensions import db
+    from tests.workers.conftest import make_enterprise
+
+    with app.app_context():
+        enterprise = make_enterprise(name)
+        db.session.commit()
+        return enterprise.credit_code
+
+
+def camera_video(folder: Path) -> Path:
+    """The fake camera: real photos of one person looking ahead, turning right, ahead, turning left."""
+    from tests.face import photos as P
+
+    poses = [P.FRONTAL, P.TURNED_RIGHT, P.FRONTAL, P.TURNED_LEFT]
+    return face_support.write_y4m(folder / "worker.y4m", [(P.camera_frame(*pose), 3) for pose in poses])
+
+
+def chip_photo_file(folder: Path) -> Path:
+    """The photo the software card carries: the same person the camera films."""
+    from tests.face import photos as P
+
+    path = folder / "chip.jpg"
+    # Framed like a passport photo: head and shoulders, the face half the width.
+    path.write_bytes(P.jpeg(P.camera_frame("obama3.jpg", False, (360, 480), 0.5)))
+    return path
+
+
+def read_code(page, base_url: str, phone: str) -> str:
+    """The newest SMS code to phone, from the development outbox."""
+    body = page.request.get(f"{base_url}/api/v1/dev/outbox?phone={phone}").json()["items"][0]["body"]
+    return re.search(r"\d{6}", body).group(0)
+
+
+def read_chip_at_the_desk(app, code: str, photo: Path) -> dict:
+    """What the desk operator runs: `flask workers read-chip --code CODE --simulated`."""
+    import json
+
+    result = app.test_cli_runner().invoke(args=["workers", "read-chip", "--code", code, "--simulated",
+                                                "--face-photo", str(photo)])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def pass_face_check(page) -> None:
+    """Start the capture component and wait until the camera's actions passed."""
+    page.get_by_test_id("face-start").click()
+    page.wait_for_selector("[data-face-capture][data-state=passed]", timeout=60000)
+
+
+def wait_for_status(page, text: str) -> None:
+    """Wait until the check-in page, after its redirects, shows this working status."""
+    page.wait_for_url("**/workers/check-in?face_check=*", timeout=30000)
+    # The page posts the check itself and is redirected back without the query.
+    page.wait_for_url(lambda url: url.endswith("/workers/check-in"), timeout=30000)
+    page.locator(f"[data-testid=work-status]:text-is('{text}')").wait_for(timeout=30000)
+
+
+def run_cli(app, *args: str) -> str:
+    result = app.test_cli_runner().invoke(args=list(args))
+    assert result.exit_code == 0, result.output
+    return result.output

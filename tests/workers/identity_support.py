@@ -1,0 +1,71 @@
+"""Factories for the identity tests: software-card documents and chip reads."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from registry.extensions import db
+
+
+@lru_cache(maxsize=1)
+def shared_pki():
+    """One simulated CSCA for the module's documents (generating keys is the slow part)."""
+    from idcard.softcard import generate_pki
+
+    return generate_pki()
+
+
+@lru_cache(maxsize=4)
+def real_photo(name: str = "obama.jpg") -> bytes:
+    from tests.face import photos
+    from workers.identity_cli import chip_photo
+
+    return chip_photo(photos.photo_bytes()[name])
+
+
+def document_for(account, *, name: str | None = None, id_number: str | None = None, birth: str | None = None,
+                 photo: bytes | None = None, dg11: dict | None = None, pki=None):
+    """A software card carrying the account's identity unless told otherwise."""
+    from idcard.softcard import build_document
+
+    from registry.identity import birth_date_of
+
+    id_number = id_number or account.id_number
+    birth = birth or birth_date_of(id_number).strftime("%y%m%d")
+    groups = dg11 if dg11 is not None else {0x5F0E: name or account.name, 0x5F10: id_number}
+    return build_document(document_number="E12345678", birth_date=birth, surname="SIMULATED",
+                          given_names="HOLDER", nationality="CHN", issuing_state="CHN",
+                          face_jpeg=photo or real_photo(), dg11=groups, pki=pki or shared_pki())
+
+
+def read_chip(document, worker):
+    """What a reader hands the service: raw files and the chip's answer to our challenge."""
+    from idcard.icao.reader import ChipReader
+    from idcard.softcard import SoftwareCardTransport
+
+    from workers import identity_chip
+
+    challenge = identity_chip.issue_chip_challenge(worker)
+    return ChipReader(SoftwareCardTransport(document.card())).read(document.mrz_information,
+                                                                 aa_challenge=challenge)
+
+
+def submit(document, worker, *, trust: bool = True, files: dict | None = None):
+    """Read and submit a document as the desk reader would."""
+    from workers import identity_chip
+
+    read = read_chip(document, worker)
+    return identity_chip.submit_chip_read(worker, files or read.files, aa_challenge=read.aa_challenge,
+                                     aa_response=read.aa_response,
+                                     extra_csca=[document.csca_certificate] if trust else [], simulated=True)
+
+
+def face_check_for(account, record, purpose: str = "registration", passed: bool = True):
+    """A recorded face decision against the record's reference (as the face service leaves it)."""
+    from registry.face.models import FaceCheck
+
+    check = FaceCheck(account_id=account.id, purpose=purpose, actions="blink", passed=passed,
+                      reason=None if passed else "no_match", frame_count=5, provider="test", engine="test",
+                      scores={}, thresholds={}, reference_id=record.face_reference_id)
+    db.session.add(check)
+    db.session.flush()
+    return check

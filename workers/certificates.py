@@ -1,0 +1,240 @@
+"""Credit certificates (家政服务员信用证书): short-lived signed QR tokens and fallback codes.
+
+The QR holds a JWS (see registry.tokens) carrying only an opaque certificate
+id, the key id and its times: nothing personal. A token lives a few minutes
+and the certificate page renews it while open, so a photographed QR soon
+stops working. Revocation (account deletion, operator action) and departure
+make every scan refuse at once, because the server checks them on each scan.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.orm import Mapped, mapped_column
+
+from registry import clock, qr, tokens
+from registry.accounts.models import Account
+from registry.accounts.services import on_account_deleted
+from registry.audit import services as audit
+from registry.database import Base, utcnow
+from registry.errors import DomainError, NotFound, RecordedRefusal
+from registry.extensions import db
+from registry.signing import key_ring
+from workers.departure import effective_status, status_expression
+from workers.models import RegistrationStep, WorkStatus, Worker
+
+TOKEN_TYPE = "hscc+jws"  # household-services credit certificate
+KEY_PURPOSE = "certificates"
+FALLBACK_LENGTH = 10
+
+
+class Certificate(Base):
+    """A worker's certificate; the public id is what tokens name."""
+
+    __tablename__ = "certificate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(sa.ForeignKey("worker.account_id", ondelete="CASCADE"), index=True)
+    public_id: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(sa.String(200))
+
+
+class CertificateCode(Base):
+    """A short code shown under the QR for manual entry; lives as long as its token."""
+
+    __tablename__ = "certificate_code"
+
+    code: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(sa.ForeignKey("certificate.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class ScanRefused(RecordedRefusal):
+    """A scanned token or code was refused; `code` names the reason.
+
+    Recorded: the refused attempt counts against the scanner's rate limit.
+    """
+
+    status = 422
+
+
+@dataclass(frozen=True)
+class ShownCertificate:
+    """What the worker's certificate page shows right now."""
+
+    certificate: Certificate
+    token: str
+    fallback_code: str
+    expires_at: dt.datetime
+
+
+def token_lifetime() -> dt.timedelta:
+    return dt.timedelta(seconds=int(current_app.config.get("CERTIFICATE_TOKEN_SECONDS", 300)))
+
+
+def active_certificate(worker: Worker) -> Certificate | None:
+    """The worker's unrevoked certificate, if any."""
+    return db.session.scalars(sa.select(Certificate).where(Certificate.worker_id == worker.account_id,
+                                                           Certificate.revoked_at.is_(None))
+                              .order_by(Certificate.id.desc()).limit(1)).first()
+
+
+def ensure_certificate(worker: Worker) -> Certificate:
+    """The worker's certificate, created once registration is complete."""
+    if worker.registration_step != RegistrationStep.COMPLETE.value:
+        raise DomainError(_("Finish registration (identity and authorization) to get your certificate."),
+                          code="registration_incomplete", status=409)
+    certificate = active_certificate(worker)
+    if certificate is None:
+        revoked = db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)
+                                    .where(Certificate.worker_id == worker.account_id))
+        if revoked:
+            raise DomainError(_("Your certificate was revoked by the platform; contact the operator."),
+                              code="certificate_revoked", status=409)
+        certificate = Certificate(worker_id=worker.account_id, public_id=secrets.token_urlsafe(16))
+        db.session.add(certificate)
+        db.session.flush()
+        audit.record("certificate.issued", subject_id=worker.account_id, certificate_id=certificate.id)
+    return certificate
+
+
+def show(worker: Worker) -> ShownCertificate:
+    """A fresh token and fallback code for the certificate page."""
+    certificate = ensure_certificate(worker)
+    lifetime = token_lifetime()
+    token = tokens.issue(key_ring(KEY_PURPOSE), {"cid": certificate.public_id}, lifetime, TOKEN_TYPE)
+    expires = clock.now() + lifetime
+    db.session.execute(sa.delete(CertificateCode).where(CertificateCode.expires_at < clock.now()))
+    code = qr.new_fallback_code(FALLBACK_LENGTH)
+    db.session.add(CertificateCode(code=code, certificate_id=certificate.id, expires_at=expires))
+    db.session.flush()
+    return ShownCertificate(certificate, token, code, expires)
+
+
+def resolve(scanned: str) -> Certificate:
+    """The certificate a scanned token or typed code names, or ScanRefused with the reason."""
+    scanned = (scanned or "").strip()
+    if not scanned:
+        raise ScanRefused(_("Nothing was scanned."), code="empty")
+    if len(scanned) > 40:  # a token (~250 characters); a typed code is 10 plus separators
+        return resolve_token(scanned)[0]
+    try:
+        code = qr.normalize_fallback_code(scanned, FALLBACK_LENGTH)
+    except qr.FallbackCodeError as exc:
+        message = {"length": _("The code has 10 characters."),
+                   "character": _("The code contains characters that are not used in codes."),
+                   "check": _("The code has a typo; please check each character.")}[exc.reason]
+        raise ScanRefused(message, code=f"code_{exc.reason}") from None
+    row = db.session.get(CertificateCode, code)
+    if row is None or row.expires_at <= clock.now():
+        raise ScanRefused(_("This code is unknown or has expired; ask the worker to refresh the certificate."),
+                          code="code_unknown")
+    return _live(db.session.get(Certificate, row.certificate_id))
+
+
+def resolve_token(token: str) -> tuple[Certificate, tokens.VerifiedToken]:
+    """The live certificate a token names, with the verified token; ScanRefused otherwise."""
+    try:
+        verified = tokens.verify(key_ring(KEY_PURPOSE), token, TOKEN_TYPE)
+    except tokens.TokenError as exc:
+        raise ScanRefused(_token_message(exc.reason), code=f"token_{exc.reason}") from None
+    public_id = verified.claims.get("cid")
+    certificate = db.session.scalar(sa.select(Certificate).where(Certificate.public_id == public_id)) \
+        if isinstance(public_id, str) else None
+    return _live(certificate), verified
+
+
+@functools.cache
+def _status_query() -> sa.Select:
+    # Built once: constructing a statement costs more than running it here.
+    return (sa.select(Certificate.revoked_at, Worker.registration_step,
+                      status_expression(sa.bindparam("today")).label("status"))
+            .join(Worker, Worker.account_id == Certificate.worker_id)
+            .where(Certificate.public_id == sa.bindparam("public_id")))
+
+
+def token_status(token: str) -> tuple[str, dt.datetime]:
+    """(active|departed, token expiry) for a token, in one indexed query; ScanRefused otherwise.
+
+    The public verification endpoint's hot path: no ORM objects, no writes.
+    """
+    try:
+        verified = tokens.verify(key_ring(KEY_PURPOSE), token, TOKEN_TYPE)
+    except tokens.TokenError as exc:
+        raise ScanRefused(_token_message(exc.reason), code=f"token_{exc.reason}") from None
+    public_id = verified.claims.get("cid")
+    row = db.session.execute(_status_query(), {"public_id": public_id, "today": clock.china_today()}
+                             ).first() if isinstance(public_id, str) else None
+    if row is None:
+        raise ScanRefused(_("This certificate does not exist."), code="certificate_unknown")
+    if row.revoked_at is not None:
+        raise ScanRefused(_("This certificate has been revoked."), code="certificate_revoked")
+    if row.registration_step != RegistrationStep.COMPLETE.value:
+        raise ScanRefused(_inactive_message(), code="certificate_inactive")
+    return row.status, verified.expires_at
+
+
+def _inactive_message() -> str:
+    return _("This worker has withdrawn the credit-information authorization; no information is available.")
+
+
+def _live(certificate: Certificate | None) -> Certificate:
+    if certificate is None:
+        raise ScanRefused(_("This certificate does not exist."), code="certificate_unknown")
+    if certificate.revoked_at is not None:
+        raise ScanRefused(_("This certificate has been revoked."), code="certificate_revoked")
+    worker = db.session.get(Worker, certificate.worker_id)
+    if worker is None or worker.registration_step != RegistrationStep.COMPLETE.value:
+        raise ScanRefused(_inactive_message(), code="certificate_inactive")
+    return certificate
+
+
+def _token_message(reason: str) -> str:
+    return {
+        "expired": _("This QR code has expired; ask the worker to refresh the certificate."),
+        "not_yet_valid": _("This QR code is dated in the future; check the phone's clock."),
+        "unknown_key": _("This QR code was not issued by this platform."),
+        "bad_signature": _("This QR code has been tampered with."),
+        "wrong_type": _("This QR code is not a credit certificate."),
+    }.get(reason, _("This is not a valid credit certificate code."))
+
+
+def worker_status(certificate: Certificate) -> str:
+    """The certificate holder's active/departed status right now."""
+    return worker_status_of(db.session.get(Worker, certificate.worker_id))
+
+
+def worker_status_of(worker: Worker | None) -> str:
+    """active or departed (a missing worker counts as departed)."""
+    return effective_status(worker) if worker else WorkStatus.DEPARTED.value
+
+
+def revoke(certificate: Certificate, reason: str, actor: Account | None) -> None:
+    """Operator revocation: every scan refuses from now on."""
+    if certificate.revoked_at is None:
+        certificate.revoked_at = clock.now()
+        certificate.revoked_reason = reason[:200]
+        db.session.execute(sa.delete(CertificateCode).where(CertificateCode.certificate_id == certificate.id))
+        audit.record("certificate.revoked", subject_id=certificate.worker_id,
+                     actor_id=actor.id if actor else None, certificate_id=certificate.id)
+
+
+def get_certificate(certificate_id: int) -> Certificate:
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None:
+        raise NotFound(_("This certificate does not exist."), code="certificate_unknown")
+    return certificate
+
+
+@on_account_deleted
+def delete_certificates(account: Account) -> None:
+    """Deleting the account revokes by removal: its tokens then name nothing."""
+    db.session.execute(sa.delete(Certificate).where(Certificate.worker_id == account.id))

@@ -1,0 +1,177 @@
+"""The 30-day departure rule (离职), the sweep that writes it and the reminders before it.
+
+Days are China Standard Time calendar days, whatever the server's zone: a
+worker who checks in at 23:50 CST on 1 March has used up 1 March, and one who
+checks in at 00:10 CST on 2 March (16:10 UTC on 1 March) counts from 2 March.
+"More than 30 days ago" means: active through the 30th day after the check-in
+day (`due_on`), departed from the 31st.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from registry import clock
+from registry.extensions import db
+from workers.models import WorkStatus, Worker
+
+ALLOWED_DAYS = 30
+REMINDER_MARKS = (25, 29)
+
+
+def china_date(moment: dt.datetime) -> dt.date:
+    """The China-Standard-Time calendar date of an aware moment."""
+    return moment.astimezone(clock.CHINA_TZ).date()
+
+
+def due_on_after(moment: dt.datetime) -> dt.date:
+    """The last CST day a worker stays active after registering or checking in at moment."""
+    return china_date(moment) + dt.timedelta(days=ALLOWED_DAYS)
+
+
+def effective_status(worker: Worker, today: dt.date | None = None) -> str:
+    """active or departed, as of today's CST date; the same rule the sweep writes."""
+    today = today or clock.china_today()
+    return WorkStatus.DEPARTED.value if today > worker.due_on else WorkStatus.ACTIVE.value
+
+
+def days_left(worker: Worker, today: dt.date | None = None) -> int:
+    """Whole CST days until departure: 0 on the last active day, negative once departed."""
+    today = today or clock.china_today()
+    return (worker.due_on - today).days
+
+
+def days_since(worker: Worker, today: dt.date | None = None) -> int:
+    """CST days since the check-in (or registration) the rule counts from."""
+    return ALLOWED_DAYS - days_left(worker, today)
+
+
+def status_expression(today: dt.date):
+    """SQL for effective_status, for filters and listings."""
+    return sa.case((Worker.due_on < today, WorkStatus.DEPARTED.value), else_=WorkStatus.ACTIVE.value)
+
+
+# --- sweep -------------------------------------------------------------------
+
+def sweep_statement(low: int, high: int, today: dt.date, now: dt.datetime) -> sa.Update:
+    """The UPDATE marking departed the overdue active workers with account_id in [low, high).
+
+    Its WHERE repeats the rule: a check-in committed meanwhile has moved
+    due_on, and PostgreSQL re-checks the WHERE on the newest row version
+    after waiting for the row lock, so a fresh check-in is never
+    overwritten. Already departed rows are not touched, so a rerun changes
+    nothing.
+    """
+    return (sa.update(Worker)
+            .where(Worker.account_id >= low, Worker.account_id < high,
+                   Worker.status == WorkStatus.ACTIVE.value, Worker.due_on < today)
+            .values(status=WorkStatus.DEPARTED.value, departed_since=now)
+            .execution_options(synchronize_session=False))
+
+
+def sweep_batch(low: int, high: int, today: dt.date, now: dt.datetime) -> int:
+    """Run one sweep batch in the session; returns how many workers it marked departed."""
+    return db.session.execute(sweep_statement(low, high, today, now)).rowcount or 0
+
+
+def id_range() -> tuple[int, int] | None:
+    """The smallest and largest worker id, or None without workers."""
+    low, high = db.session.execute(sa.select(sa.func.min(Worker.account_id), sa.func.max(Worker.account_id))).one()
+    return None if low is None else (low, high)
+
+
+@dataclass
+class SweepResult:
+    departed: int
+    batches: int
+
+
+def sweep(batch_size: int = 50_000, commit: bool = True, progress=None) -> SweepResult:
+    """Write the departed status for every overdue worker, batch by batch of ids.
+
+    Runs from the CLI, so it commits after each batch (short locks, progress
+    that survives an interruption); tests pass commit=False.
+    """
+    today, now = clock.china_today(), clock.now()
+    bounds = id_range()
+    if bounds is None:
+        return SweepResult(0, 0)
+    changed = batches = 0
+    for low in range(bounds[0], bounds[1] + 1, batch_size):
+        changed += sweep_batch(low, low + batch_size, today, now)
+        batches += 1
+        if commit:
+            db.session.commit()
+        if progress is not None:
+            progress(min(batch_size, bounds[1] + 1 - low))
+    return SweepResult(changed, batches)
+
+
+# --- reminders ---------------------------------------------------------------
+
+def reminder_text(days_remaining: int) -> str:
+    """The SMS body of a check-in reminder."""
+    if days_remaining <= 1:
+        return _("[Household Services Credit] Please check in today or tomorrow: after 30 days without a "
+                 "check-in you are shown as departed.")
+    return _("[Household Services Credit] Please check in within %(days)d days: after 30 days without a "
+             "check-in you are shown as departed.", days=days_remaining)
+
+
+def _due_mark(mark: int, today: dt.date):
+    """Active workers who reached `mark` days but not the next mark, and have not had this reminder."""
+    following = [m for m in REMINDER_MARKS if m > mark]
+    last_day = (following[0] if following else ALLOWED_DAYS + 1) - 1
+    # days_since = 30 - (due_on - today), so days_since in [mark, last_day] is a due_on range.
+    earliest_due = today + dt.timedelta(days=ALLOWED_DAYS - last_day)
+    latest_due = today + dt.timedelta(days=ALLOWED_DAYS - mark)
+    not_sent = sa.or_(Worker.reminded_due_on.is_(None), Worker.reminded_due_on != Worker.due_on,
+                      Worker.reminded_mark < mark)
+    return sa.and_(Worker.due_on >= earliest_due, Worker.due_on <= latest_due, not_sent)
+
+
+def remind(batch_size: int = 1000, commit: bool = True) -> dict[int, int]:
+    """Send the 25- and 29-day reminders that are due; returns how many per mark.
+
+    Each reminder is claimed by a conditional UPDATE before its SMS is sent,
+    so two runs (or a rerun the same day) never send the same day-mark twice.
+    A run that missed day 25 and runs on day 27 still sends it; one that
+    missed it until day 29 sends only the 29-day reminder.
+    """
+    from registry.accounts.models import Account
+    from registry.accounts.sms import SmsDeliveryError, send_sms
+
+    today = clock.china_today()
+    sent = {mark: 0 for mark in REMINDER_MARKS}
+    for mark in sorted(REMINDER_MARKS, reverse=True):
+        last_id = 0
+        while True:
+            rows = db.session.execute(
+                sa.select(Worker.account_id, Worker.due_on, Worker.reminded_mark, Worker.reminded_due_on)
+                .where(_due_mark(mark, today), Worker.account_id > last_id)
+                .order_by(Worker.account_id).limit(batch_size)).all()
+            if not rows:
+                break
+            for row in rows:
+                last_id = row.account_id
+                claimed = db.session.execute(
+                    sa.update(Worker).where(Worker.account_id == row.account_id, _due_mark(mark, today))
+                    .values(reminded_mark=mark, reminded_due_on=Worker.due_on)
+                    .execution_options(synchronize_session=False)).rowcount
+                if claimed != 1:
+                    continue
+                phone = db.session.scalar(sa.select(Account.phone).where(Account.id == row.account_id))
+                try:
+                    send_sms(phone, reminder_text((row.due_on - today).days))
+                except SmsDeliveryError:
+                    # Give the claim back so the next run tries again.
+                    db.session.execute(sa.update(Worker).where(Worker.account_id == row.account_id).values(
+                        reminded_mark=row.reminded_mark, reminded_due_on=row.reminded_due_on))
+                    continue
+                sent[mark] += 1
+            if commit:
+                db.session.commit()
+    return sent

@@ -1,0 +1,44 @@
+"""The identity step's API boundary, in and out."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+
+class FaceCompletionSchema(Schema):
+    face_check_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**62))
+
+
+class ChallengeSchema(Schema):
+    challenge = fields.String(metadata={"description": "8 bytes, base64: relay to the chip's INTERNAL AUTHENTICATE"})
+    expires_in = fields.Integer()
+
+
+class CheckOutcomeSchema(Schema):
+    status = fields.String()
+    reason = fields.String()
+
+
+class IdentityRecordSchema(Schema):
+    """An attempt as its owner sees it: checks by name, never the document's data."""
+
+    id = fields.Integer()
+    method = fields.String()
+    method_label = fields.String()
+    document_kind = fields.String()
+    checks = fields.Dict(keys=fields.String(), values=fields.Nested(CheckOutcomeSchema))
+    simulated = fields.Boolean(metadata={"description": "A software card was used: not a real identity check"})
+    failure = fields.String(allow_none=True)
+    message = fields.String(allow_none=True)
+    document_verified_at = fields.DateTime(allow_none=True)
+    verified_at = fields.DateTime(allow_none=True)
+
+
+class IdentityStatusSchema(Schema):
+    state = fields.String(metadata={"description": "not_started | waiting_for_enterprises | awaiting_face | "
+                                                   "failed | review_pending | verified"})
+    registration_step = fields.String()
+    binding_code = fields.String(allow_none=True)
+    binding_expires_at = fields.DateTime(allow_none=True)
+    record = fields.Nested(IdentityRecordSchema, allow_none=True)
+    review_state = fields.String(allow_none=True)
+    review_reason = fields.String(allow_none=True)

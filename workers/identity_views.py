@@ -1,0 +1,258 @@
+"""The identity step's pages and API: chip read by code or upload, face check, manual review queue."""
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+from flask import Response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from registry.accounts.models import Role
+from registry.api import ApiValidationError, dump, load_body, operation, require_json_api_login
+from registry.audit import services as audit
+from registry.errors import DomainError
+from registry.web import flash_success, refusal_errors, roles_required
+from workers import bp, identity, identity_chip, identity_review, services
+from workers.identity_schemas import ChallengeSchema, FaceCompletionSchema, IdentityRecordSchema, IdentityStatusSchema
+from workers.models import RegistrationStep
+
+TAGS = ("workers",)
+WORKER, ADMIN = Role.WORKER.value, Role.ADMIN.value
+CHIP_FILE = re.compile(r"^(COM|SOD|DG(?:[1-9]|1[0-6]))$")
+MAX_CHIP_FILE = 256 * 1024  # no LDS1 file comes close (idcard's own limit)
+
+
+def _record_view(record) -> dict | None:
+    if record is None:
+        return None
+    return {"id": record.id, "method": record.method, "method_label": identity.method_label(record.method),
+            "document_kind": record.document_kind, "checks": record.checks, "simulated": record.simulated,
+            "failure": record.failure, "message": identity.failure_message(record.failure) if record.failure else None,
+            "document_verified_at": record.document_verified_at, "verified_at": record.verified_at}
+
+
+def _status(worker, *, with_code: bool = False) -> dict:
+    """Where the worker's identity step stands (the page and the poll share it)."""
+    record = identity.latest_record(worker)
+    review = identity_review.latest_review(worker)
+    binding = None
+    if worker.identity_verified_at is not None:
+        state, record = "verified", identity.latest_verified(worker)
+    elif worker.registration_step == RegistrationStep.ENTERPRISES.value:
+        state = "waiting_for_enterprises"
+    elif review is not None and review.state == identity_review.ReviewState.PENDING:
+        state = "review_pending"
+    elif record is not None and record.document_verified_at is not None:
+        state = "awaiting_face"
+    elif record is not None:
+        state = "failed"
+    else:
+        state = "not_started"
+    if state in ("not_started", "failed", "awaiting_face", "review_pending"):
+        # The page shows (and makes) the code; the poll only reports it, so a used
+        # or expired code makes the page reload and show a fresh one.
+        binding = identity_chip.issue_binding_code(worker) if with_code else identity_chip.active_binding(worker)
+    return {"state": state, "registration_step": worker.registration_step,
+            "binding_code": binding.code if binding else None,
+            "binding_expires_at": binding.expires_at if binding else None, "record": _record_view(record),
+            "review_state": review.state if review else None,
+            "review_reason": review.reason if review and review.state == "rejected" else None}
+
+
+# --- worker pages ------------------------------------------------------------
+
+@bp.route("/workers/identity", methods=["GET", "POST"])
+@roles_required(WORKER)
+def identity_page():
+    """人证合一: the code for the desk reader, then the face check against the chip photo."""
+    worker = services.ensure_worker(current_user)
+    errors: dict = {}
+    if request.method == "POST":
+        raw = request.form.get("face_check_id", "")
+        try:
+            if not raw.isdigit() or len(raw) > 12:
+                raise DomainError(_("Verify your face first."), code="face_check_missing", status=422)
+            identity.complete_with_face(current_user._get_current_object(), int(raw))
+        except DomainError as exc:
+            errors = refusal_errors(exc)
+        else:
+            flash_success(_("Your identity has been verified. Next: sign the authorization letter."))
+            return redirect(url_for("workers.identity_page"))
+    status = _status(worker, with_code=True)
+    face_check = request.args.get("face_check", "")
+    return render_template("workers/identity.html", worker=worker, status=status, errors=errors,
+                           face_check=face_check if face_check.isdigit() and len(face_check) <= 12 else "",
+                           check_label=identity.check_label,
+                           photo_label=identity_review.photo_label), 422 if errors else 200
+
+
+@bp.post("/workers/identity/code")
+@roles_required(WORKER)
+def identity_new_code():
+    """A fresh code (the old one stops working)."""
+    worker = services.ensure_worker(current_user)
+    identity_chip.issue_binding_code(worker, renew=True)
+    return redirect(url_for("workers.identity_page"))
+
+
+def _read_photo(name: str) -> bytes:
+    storage = request.files.get(name)
+    # One byte past the limit lets the check name the refusal without buffering more.
+    return storage.stream.read(identity_review.MAX_PHOTO_BYTES + 1) if storage else b""
+
+
+@bp.route("/workers/identity/manual", methods=["GET", "POST"])
+@roles_required(WORKER)
+def identity_manual_page():
+    """手持证件照审核: upload the hand-held photo and both sides of the card."""
+    worker = services.ensure_worker(current_user)
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            identity_review.submit(worker, {kind: _read_photo(kind) for kind in identity_review.PHOTO_KINDS})
+        except DomainError as exc:
+            errors = refusal_errors(exc)
+        else:
+            flash_success(_("Your photos have been sent. An operator will review them."))
+            return redirect(url_for("workers.identity_manual_page"))
+    return render_template("workers/identity_manual.html", worker=worker, status=_status(worker),
+                           review=identity_review.latest_review(worker), kinds=identity_review.PHOTO_KINDS,
+                           photo_label=identity_review.photo_label, errors=errors), 422 if errors else 200
+
+
+# --- operators: review queue -------------------------------------------------
+
+@bp.get("/admin/identity/reviews")
+@roles_required(ADMIN)
+def review_queue():
+    """Pending hand-held photo submissions, oldest first."""
+    return render_template("workers/review_queue.html", items=identity_review.queue())
+
+
+@bp.route("/admin/identity/reviews/<int:review_id>", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def review_detail(review_id: int):
+    """One submission: the three photos, the account's name, approve or reject with a reason."""
+    from registry.accounts.models import Account
+    from registry.extensions import db
+    from registry.identity import mask_id_number
+
+    review = identity_review.get_review(review_id)
+    errors: dict = {}
+    if request.method == "POST":
+        decision = request.form.get("decision")
+        reason = request.form.get("reason", "")
+        try:
+            if decision == "approve":
+                identity_review.approve(review_id, current_user._get_current_object(), reason)
+            elif decision == "reject":
+                identity_review.reject(review_id, current_user._get_current_object(), reason)
+            else:
+                raise DomainError(_("Choose approve or reject."), code="invalid_decision", status=422)
+        except DomainError as exc:
+            errors = refusal_errors(exc)
+        else:
+            flash_success(_("The decision has been saved."))
+            return redirect(url_for("workers.review_queue"))
+    account = db.session.get(Account, review.worker_id)
+    audit.record("worker.identity_review_viewed", subject_id=review.worker_id, actor_id=current_user.id,
+                 review_id=review.id)
+    return render_template("workers/review_detail.html", review=review, account=account,
+                           masked_id=mask_id_number(account.id_number), kinds=identity_review.PHOTO_KINDS,
+                           photo_label=identity_review.photo_label, errors=errors,
+                           form=request.form), 422 if errors else 200
+
+
+@bp.get("/admin/identity/reviews/<int:review_id>/photos/<kind>")
+@roles_required(ADMIN)
+def review_photo(review_id: int, kind: str):
+    """One submitted photo, never cached."""
+    if kind not in identity_review.PHOTO_KINDS:
+        from flask import abort
+
+        abort(404)
+    data = identity_review.get_review(review_id).photo(kind)
+    mime = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"  # only these two were accepted
+    return Response(data, mimetype=mime, headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+
+# --- API ---------------------------------------------------------------------
+
+@bp.get("/api/v1/workers/me/identity")
+@operation("Where my identity step stands (the identity page polls this)", response=IdentityStatusSchema,
+           tags=TAGS)
+@require_json_api_login
+def api_identity_status():
+    return dump(IdentityStatusSchema, _status(services.ensure_worker(current_user)))
+
+
+@bp.post("/api/v1/workers/me/identity/chip-challenges")
+@operation("An active-authentication challenge (8 bytes, base64, single-use, 2 minutes) for a chip read",
+           response=ChallengeSchema, status=201, tags=TAGS)
+@require_json_api_login
+def api_chip_challenge():
+    nonce = identity_chip.issue_chip_challenge(services.ensure_worker(current_user))
+    return dump(ChallengeSchema, {"challenge": base64.b64encode(nonce).decode(),
+                                  "expires_in": int(identity_chip.NONCE_TTL.total_seconds())}, status=201)
+
+
+def _b64_field(name: str, errors: dict) -> bytes | None:
+    raw = request.form.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        errors[name] = [_("Not valid base64.")]
+        return None
+
+
+@bp.post("/api/v1/workers/me/identity/chip-reads")
+@operation("Upload a chip's raw files from a phone app: multipart/form-data with files named COM, SOD, "
+           "DG1..DG16 and fields aa_challenge, aa_response (base64). Every check is redone on the server.",
+           response=IdentityRecordSchema, status=201, tags=TAGS)
+@require_json_api_login
+def api_chip_read():
+    worker = services.ensure_worker(current_user)
+    errors: dict = {}
+    files = {}
+    for name, storage in request.files.items(multi=True):
+        key = name.upper()
+        if not CHIP_FILE.match(key):
+            errors[name[:20]] = [_("Unknown file; send COM, SOD or DG1 to DG16.")]
+            continue
+        data = storage.stream.read(MAX_CHIP_FILE + 1)
+        if len(data) > MAX_CHIP_FILE:
+            errors[key] = [_("This file is too large for an identity document.")]
+        files[key] = data
+    if not files and not errors:
+        errors["files"] = [_("Send the files read from the chip.")]
+    challenge, response = _b64_field("aa_challenge", errors), _b64_field("aa_response", errors)
+    if errors:
+        raise ApiValidationError(_("Some fields are not valid."), fields=errors)
+    record = identity_chip.submit_chip_read(worker, files, aa_challenge=challenge, aa_response=response)
+    return dump(IdentityRecordSchema, _record_view(record), status=201)
+
+
+@bp.post("/api/v1/workers/me/identity/face")
+@operation("Complete the identity step with a passed face check of purpose 'registration' against the chip "
+           "photo", body=FaceCompletionSchema, response=IdentityRecordSchema, tags=TAGS)
+@require_json_api_login
+def api_identity_face():
+    services.ensure_worker(current_user)  # role first
+    data = load_body(FaceCompletionSchema)
+    record = identity.complete_with_face(current_user._get_current_object(), data["face_check_id"])
+    return dump(IdentityRecordSchema, _record_view(record))
+
+
+@bp.post("/api/v1/workers/me/identity/reviews")
+@operation("Submit the hand-held ID photo and both card sides for manual review: multipart/form-data with "
+           "hand_held, front and back (JPEG or PNG, at most 4 MB each)", status=201, tags=TAGS)
+@require_json_api_login
+def api_identity_review():
+    worker = services.ensure_worker(current_user)
+    review = identity_review.submit(worker, {kind: _read_photo(kind) for kind in identity_review.PHOTO_KINDS})
+    return {"id": review.id, "state": review.state, "submitted_at": review.submitted_at.isoformat()}, 201
+

@@ -1,0 +1,180 @@
+"""Worker records, the worker's side of enterprise affiliations, notices and deletion.
+
+Check-ins are in checkins.py, the enterprise's side in roster.py, the
+profile in profile.py, the departure rule in departure.py.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from registry import clock
+from registry.accounts.models import Account, Role
+from registry.accounts.services import on_account_deleted
+from registry.audit import services as audit
+from registry.enterprises.models import Enterprise
+from registry.errors import Conflict, DomainError, Forbidden, NotFound
+from registry.extensions import db
+from workers.departure import due_on_after
+from workers.models import (OPEN_STATES, Affiliation, AffiliationState, ProfileVersion, RegistrationStep, Worker,
+                            WorkerNotice)
+
+MAX_OPEN_AFFILIATIONS = 20
+
+
+def get_worker(account: Account) -> Worker | None:
+    """The worker record of an account, if it has one."""
+    return db.session.get(Worker, account.id)
+
+
+def ensure_worker(account: Account) -> Worker:
+    """The worker record of a worker account, created on first use.
+
+    The 30-day rule counts from the account's registration until the first
+    check-in, so a new worker starts active.
+    """
+    if account.role != Role.WORKER.value:
+        raise Forbidden(_("Only domestic worker accounts can do this."), code="not_a_worker")
+    worker = db.session.get(Worker, account.id)
+    if worker is None:
+        registered = account.created_at or clock.now()
+        worker = Worker(account_id=account.id, registered_at=registered, due_on=due_on_after(registered),
+                        registration_step=RegistrationStep.ENTERPRISES.value)
+        db.session.add(worker)
+        db.session.flush()
+    return worker
+
+
+# --- affiliations (worker side) ----------------------------------------------
+
+def list_affiliations(worker: Worker) -> list[tuple[Affiliation, Enterprise]]:
+    """The worker's claims with their enterprises, open ones first, then by claim time."""
+    rows = db.session.execute(
+        sa.select(Affiliation, Enterprise).join(Enterprise, Enterprise.id == Affiliation.enterprise_id)
+        .where(Affiliation.worker_id == worker.account_id)
+        .order_by(Affiliation.state.in_(OPEN_STATES).desc(), Affiliation.claimed_at.desc(), Affiliation.id)).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+def claim_enterprises(worker: Worker, credit_codes: list[str]) -> list[Affiliation]:
+    """Claim to work for the enterprises with these credit codes; each waits for its staff.
+
+    Claiming an enterprise already pending or confirmed changes nothing (a
+    double submission is harmless); one that was rejected, ended or
+    withdrawn is claimed afresh. Completes the registration step.
+    """
+    codes = list(dict.fromkeys((c or "").strip().upper() for c in credit_codes))
+    if not codes:
+        raise DomainError(_("Choose at least one enterprise."), code="no_enterprise", status=422,
+                          fields={"credit_codes": [_("Choose at least one enterprise.")]})
+    by_code = dict(db.session.execute(sa.select(Enterprise.credit_code, Enterprise.id)
+                                      .where(Enterprise.credit_code.in_(codes))).all())
+    if len(by_code) != len(codes):
+        raise NotFound(_("Some of the chosen enterprises do not exist."), code="enterprise_not_found",
+                       fields={"credit_codes": [_("Some of the chosen enterprises do not exist.")]})
+    wanted = [by_code[c] for c in codes]
+    existing = {a.enterprise_id: a for a in db.session.scalars(
+        sa.select(Affiliation).where(Affiliation.worker_id == worker.account_id))}
+    open_count = sum(1 for a in existing.values() if a.state in OPEN_STATES)
+    opening = [i for i in wanted if i not in existing or existing[i].state not in OPEN_STATES]
+    if open_count + len(opening) > MAX_OPEN_AFFILIATIONS:
+        raise Conflict(_("You can work for at most %(n)d enterprises at a time.", n=MAX_OPEN_AFFILIATIONS),
+                       code="too_many_enterprises")
+    now = clock.now()
+    # Lock the worker (PostgreSQL) so a check-in at the same moment cannot
+    # leave a new claim with the old due date.
+    db.session.refresh(worker, with_for_update=True)
+    result = []
+    for enterprise_id in wanted:
+        affiliation = existing.get(enterprise_id)
+        if affiliation is None:
+            affiliation = Affiliation(worker_id=worker.account_id, enterprise_id=enterprise_id, claimed_at=now,
+                                      worker_due_on=worker.due_on)
+            db.session.add(affiliation)
+        elif affiliation.state not in OPEN_STATES:
+            affiliation.state = AffiliationState.PENDING.value
+            affiliation.claimed_at, affiliation.decided_at, affiliation.decided_by_id = now, None, None
+            affiliation.ended_at = None
+            affiliation.worker_due_on = worker.due_on
+        result.append(affiliation)
+    if worker.registration_step == RegistrationStep.ENTERPRISES.value:
+        worker.registration_step = RegistrationStep.IDENTITY.value
+    db.session.flush()
+    for enterprise_id in opening:
+        audit.record("worker.affiliation_claimed", subject_id=worker.account_id, enterprise_id=enterprise_id)
+    return result
+
+
+def withdraw_affiliation(worker: Worker, affiliation_id: int) -> Affiliation:
+    """Withdraw a pending claim or leave a confirmed enterprise; doing it twice is refused."""
+    affiliation = db.session.get(Affiliation, affiliation_id)
+    if affiliation is None or affiliation.worker_id != worker.account_id:
+        raise NotFound(_("This enterprise claim does not exist."), code="affiliation_not_found")
+    if affiliation.state not in OPEN_STATES:
+        raise Conflict(_("This enterprise claim is no longer open."), code="affiliation_closed")
+    affiliation.state = AffiliationState.WITHDRAWN.value
+    affiliation.ended_at = clock.now()
+    db.session.flush()
+    audit.record("worker.affiliation_withdrawn", subject_id=worker.account_id,
+                 enterprise_id=affiliation.enterprise_id)
+    return affiliation
+
+
+def has_open_affiliation(worker: Worker) -> bool:
+    """Whether the worker has at least one pending or confirmed enterprise."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Affiliation).where(
+        Affiliation.worker_id == worker.account_id, Affiliation.state.in_(OPEN_STATES))) > 0
+
+
+# --- notices -----------------------------------------------------------------
+
+def add_notice(worker_id: int, kind: str, enterprise_name: str | None = None) -> WorkerNotice:
+    """Leave an in-app message for a worker."""
+    notice = WorkerNotice(worker_id=worker_id, kind=kind, enterprise_name=enterprise_name, created_at=clock.now())
+    db.session.add(notice)
+    db.session.flush()
+    return notice
+
+
+def notice_text(notice: WorkerNotice) -> str:
+    """A notice in the reader's language."""
+    if notice.kind == "affiliation_ended":
+        return _("%(enterprise)s has ended your affiliation.", enterprise=notice.enterprise_name or "")
+    if notice.kind == "affiliation_rejected":
+        return _("%(enterprise)s did not confirm that you work there.", enterprise=notice.enterprise_name or "")
+    if notice.kind == "affiliation_confirmed":
+        return _("%(enterprise)s has confirmed that you work there.", enterprise=notice.enterprise_name or "")
+    return notice.kind
+
+
+def recent_notices(worker: Worker, limit: int = 10) -> list[WorkerNotice]:
+    """The newest notices of a worker."""
+    return list(db.session.scalars(sa.select(WorkerNotice).where(WorkerNotice.worker_id == worker.account_id)
+                                   .order_by(WorkerNotice.created_at.desc(), WorkerNotice.id.desc()).limit(limit)))
+
+
+def mark_notices_read(worker: Worker) -> int:
+    """Mark every unread notice read; returns how many."""
+    return db.session.execute(sa.update(WorkerNotice).where(
+        WorkerNotice.worker_id == worker.account_id, WorkerNotice.read_at.is_(None)).values(
+        read_at=clock.now())).rowcount or 0
+
+
+def count_active_affiliated(enterprise_id: int) -> int:
+    """Confirmed workers of an enterprise who are not departed (for the enterprise detail page)."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Affiliation)
+        .where(Affiliation.enterprise_id == enterprise_id, Affiliation.state == AffiliationState.CONFIRMED.value,
+               Affiliation.worker_due_on >= clock.china_today())) or 0
+
+
+# --- deletion ----------------------------------------------------------------
+
+@on_account_deleted
+def delete_worker_data(account: Account) -> None:
+    """Remove every worker row of a deleted account (注销); staff decisions lose their author."""
+    db.session.execute(sa.update(Affiliation).where(Affiliation.decided_by_id == account.id)
+                       .values(decided_by_id=None))
+    for model in (WorkerNotice, ProfileVersion, Affiliation):
+        db.session.execute(sa.delete(model).where(model.worker_id == account.id))
+    db.session.execute(sa.delete(Worker).where(Worker.account_id == account.id))

@@ -1,0 +1,174 @@
+"""Worker pages and /api/v1/workers/me endpoints: home, enterprises, check-in, notices."""
+from __future__ import annotations
+
+from flask import current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from registry.accounts.models import Role
+from registry.api import dump, load_body, operation, require_json_api_login
+from registry.errors import DomainError
+from registry.web import flash_success, refusal_errors, roles_required
+from workers import bp, checkins, services
+from workers.schemas import AffiliationListSchema, AffiliationSchema, CheckInResultSchema, CheckInSchema, ClaimSchema, \
+    WorkerStatusSchema
+
+TAGS = ("workers",)
+WORKER = Role.WORKER.value
+OPTIONAL_TILES = {"search": "enterprises.search_page", "certificate": "workers.certificate_page",
+                  "scan": "consumers.scan_page"}
+
+
+def _affiliation_item(affiliation, enterprise) -> dict:
+    return {"id": affiliation.id, "enterprise_id": enterprise.id, "enterprise_name": enterprise.name,
+            "credit_code": enterprise.credit_code, "state": affiliation.state,
+            "claimed_at": affiliation.claimed_at, "decided_at": affiliation.decided_at}
+
+
+# --- pages -------------------------------------------------------------------
+
+@bp.get("/workers")
+@roles_required(WORKER)
+def home():
+    """The worker's home: the real app's functions on one screen, plus notices."""
+    worker = services.ensure_worker(current_user)
+    notices = services.recent_notices(worker)
+    unread = [n for n in notices if n.read_at is None]
+    # Tiles of functions other domains build appear once their pages exist.
+    present = current_app.view_functions
+    tiles = {name: endpoint if endpoint in present else None for name, endpoint in OPTIONAL_TILES.items()}
+    page = render_template("workers/home.html", worker=worker, status=checkins.status_summary(worker),
+                           notices=[(n, services.notice_text(n)) for n in notices], unread=len(unread),
+                           tiles=tiles, affiliations=services.list_affiliations(worker))
+    services.mark_notices_read(worker)  # shown once as new
+    return page
+
+
+@bp.route("/workers/enterprises", methods=["GET", "POST"])
+@roles_required(WORKER)
+def enterprises_page():
+    """选择所属家政企业: search as you type, tick several, submit; see each claim's state."""
+    worker = services.ensure_worker(current_user)
+    errors: dict = {}
+    q = (request.args.get("q") or "").strip()[:50]
+    found, search_error = [], None
+    if q:
+        from registry.enterprises import search
+
+        try:
+            found = search.search(q, per_page=10).items
+        except DomainError as exc:
+            search_error = exc.message
+    if request.method == "POST":
+        codes = [c for c in request.form.getlist("credit_code") if len(c) <= 18][:20]
+        try:
+            services.claim_enterprises(worker, codes)
+        except DomainError as exc:
+            errors = refusal_errors(exc)
+        else:
+            flash_success(_("Your choice has been sent. Each enterprise will confirm that you work there."))
+            return redirect(url_for("workers.enterprises_page"))
+    status = 422 if errors else 200
+    search_api = url_for("enterprises.api_search") if "enterprises.api_search" in current_app.view_functions else ""
+    return render_template("workers/enterprises.html", worker=worker, q=q, found=found, search_error=search_error,
+                           search_api=search_api,
+                           affiliations=services.list_affiliations(worker), errors=errors), status
+
+
+@bp.post("/workers/enterprises/<int:affiliation_id>/withdraw")
+@roles_required(WORKER)
+def withdraw_page(affiliation_id: int):
+    """Withdraw a claim or leave an enterprise."""
+    worker = services.ensure_worker(current_user)
+    services.withdraw_affiliation(worker, affiliation_id)
+    flash_success(_("You are no longer listed with this enterprise."))
+    return redirect(url_for("workers.enterprises_page"))
+
+
+@bp.route("/workers/check-in", methods=["GET", "POST"])
+@roles_required(WORKER)
+def check_in_page():
+    """签到: the face component (purpose check_in) then this page's form completes the check-in."""
+    from registry.face import services as face
+
+    worker = services.ensure_worker(current_user)
+    errors: dict = {}
+    if request.method == "POST":
+        raw = request.form.get("face_check_id", "")
+        try:
+            if not raw.isdigit() or len(raw) > 12:
+                raise DomainError(_("Verify your face first."), code="face_check_missing", status=422)
+            result = checkins.check_in(current_user, int(raw))
+        except DomainError as exc:
+            errors = refusal_errors(exc)
+        else:
+            flash_success(_("Checked in. You are active until %(day)s.", day=result.worker.due_on.isoformat()))
+            return redirect(url_for("workers.check_in_page"))
+    face_check = request.args.get("face_check", "")
+    return render_template("workers/check_in.html", worker=worker, status=checkins.status_summary(worker),
+                           errors=errors, face_check=face_check if face_check.isdigit() else "",
+                           enrolled=face.active_reference(current_user) is not None), 422 if errors else 200
+
+
+# --- API ---------------------------------------------------------------------
+
+@bp.get("/api/v1/workers/me/status")
+@operation("My working status: active or departed (离职), last check-in, days left", response=WorkerStatusSchema,
+           tags=TAGS)
+@require_json_api_login
+def api_status():
+    return dump(WorkerStatusSchema, checkins.status_summary(services.ensure_worker(current_user)))
+
+
+@bp.post("/api/v1/workers/me/check-ins")
+@operation("Monthly check-in (签到) with a passed face check of purpose check_in", body=CheckInSchema,
+           response=CheckInResultSchema, status=201, tags=TAGS)
+@require_json_api_login
+def api_check_in():
+    services.ensure_worker(current_user)  # role first: a household gets 403, not a validation error
+    data = load_body(CheckInSchema)
+    result = checkins.check_in(current_user, data["face_check_id"])
+    return dump(CheckInResultSchema, {**checkins.status_summary(result.worker), "reactivated": result.reactivated},
+                status=201)
+
+
+@bp.get("/api/v1/workers/me/affiliations")
+@operation("The enterprises I claimed to work for, each with its state", response=AffiliationListSchema, tags=TAGS)
+@require_json_api_login
+def api_affiliations():
+    worker = services.ensure_worker(current_user)
+    return dump(AffiliationListSchema, {"items": [_affiliation_item(a, e)
+                                                  for a, e in services.list_affiliations(worker)]})
+
+
+@bp.post("/api/v1/workers/me/affiliations")
+@operation("Claim to work for enterprises (several allowed); each stays pending until its staff confirm",
+           body=ClaimSchema, response=AffiliationListSchema, status=201, tags=TAGS)
+@require_json_api_login
+def api_claim():
+    worker = services.ensure_worker(current_user)
+    services.claim_enterprises(worker, load_body(ClaimSchema)["credit_codes"])
+    return dump(AffiliationListSchema, {"items": [_affiliation_item(a, e)
+                                                  for a, e in services.list_affiliations(worker)]}, status=201)
+
+
+@bp.delete("/api/v1/workers/me/affiliations/<int:affiliation_id>")
+@operation("Withdraw a claim or leave an enterprise", response=AffiliationSchema, tags=TAGS)
+@require_json_api_login
+def api_withdraw(affiliation_id: int):
+    from registry.enterprises.models import Enterprise
+    from registry.extensions import db
+
+    worker = services.ensure_worker(current_user)
+    affiliation = services.withdraw_affiliation(worker, affiliation_id)
+    return dump(AffiliationSchema, _affiliation_item(affiliation, db.session.get(Enterprise, affiliation.enterprise_id)))
+
+
+@bp.get("/api/v1/workers/me/notices")
+@operation("My in-app notices, newest first", tags=TAGS)
+@require_json_api_login
+def api_notices():
+    worker = services.ensure_worker(current_user)
+    return {"items": [{"id": n.id, "kind": n.kind, "text": services.notice_text(n),
+                       "created_at": n.created_at.isoformat(), "read": n.read_at is not None}
+                      for n in services.recent_notices(worker, 50)]}
