@@ -7,49 +7,10 @@ Playwright session of the same pytest process.
 """
 from __future__ import annotations
 
-import queue
-import threading
-from collections.abc import Callable
 from pathlib import Path
 
-from PIL import Image
 
-CHROMIUM = "/usr/bin/chromium"
-FPS = 10
-
-
-def write_y4m(path: Path, segments: list[tuple[Image.Image, int]], fps: int = FPS) -> Path:
-    """A raw YUV 4:2:0 video (Chromium's fake-camera format): each image held for n frames."""
-    width, height = segments[0][0].size
-    with open(path, "wb") as out:
-        out.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
-        for image, count in segments:
-            y, cb, cr = image.convert("RGB").resize((width, height)).convert("YCbCr").split()
-            half = (width // 2, height // 2)
-            payload = y.tobytes() + cb.resize(half, Image.Resampling.BOX).tobytes() \
-                + cr.resize(half, Image.Resampling.BOX).tobytes()
-            out.writelines(b"FRAME\n" + payload for _ in range(count))
-    return path
-
-
-class LiveServer:
-    """The app served from a thread on an ephemeral 127.0.0.1 port."""
-
-    def __init__(self, app):
-        from werkzeug.serving import make_server
-
-        self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.thread.join(timeout=10)
+from tests.e2e.browser_support import CHROMIUM, FPS, LiveServer, run_in_browser, write_y4m  # noqa: F401
 
 
 def build_app(tmp_path: Path, **overrides):
@@ -88,34 +49,3 @@ def log_in(context, base_url: str, app, phone: str) -> None:
     code = re.search(r"\d{6}", body).group(0)
     answer = context.request.post(base_url + "/api/v1/session", data={"phone": phone, "code": code}, headers=headers)
     assert answer.status == 200, answer.text()
-
-
-def run_in_browser(video: Path, scenario: Callable, timeout: float = 120.0):
-    """Run scenario(browser) in a worker thread with Chromium filming `video` as its camera."""
-    results: queue.Queue = queue.Queue()
-
-    def work():
-        try:
-            from playwright.sync_api import sync_playwright
-
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-                    "--no-sandbox", "--disable-background-networking", "--disable-gpu",
-                    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                    f"--use-file-for-fake-video-capture={video}"])
-                try:
-                    results.put(("ok", scenario(browser)))
-                finally:
-                    browser.close()
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
-            results.put(("error", exc))
-
-    thread = threading.Thread(target=work, daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        raise TimeoutError("the browser scenario did not finish")
-    kind, value = results.get_nowait()
-    if kind == "error":
-        raise value
-    return value
