@@ -169,6 +169,13 @@ def status_message(request: ViewRequest) -> str:
     }[request.state]
 
 
+def request_summary(request: ViewRequest) -> dict:
+    """A request's state and what the household is told, for the API."""
+    summary = {c: getattr(request, c) for c in ("id", "state", "created_at", "expires_at", "decided_at", "grant_id")}
+    summary["message"] = status_message(request)
+    return summary
+
+
 def masked_worker_name(request: ViewRequest) -> str:
     """The worker's name as a household may see it."""
     worker = db.session.get(Account, request.worker_id)

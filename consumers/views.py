@@ -105,10 +105,7 @@ def api_scan():
 @require_json_api_login
 def api_request(request_id: int):
     view_request = services.request_for_consumer(current_user._get_current_object(), request_id)
-    payload = {c: getattr(view_request, c) for c in ("id", "state", "created_at", "expires_at", "decided_at",
-                                                       "grant_id")}
-    payload["message"] = services.status_message(view_request)
-    return dump(ViewRequestSchema, payload)
+    return dump(ViewRequestSchema, services.request_summary(view_request))
 
 
 @bp.get("/api/v1/grants/<int:grant_id>/view")

@@ -116,10 +116,7 @@ def api_approve(request_id: int):
 @require_json_api_login
 def api_decline(request_id: int):
     view_request = services.decline(_worker(), request_id)
-    payload = {c: getattr(view_request, c) for c in ("id", "state", "created_at", "expires_at", "decided_at",
-                                                       "grant_id")}
-    payload["message"] = services.status_message(view_request)
-    return dump(ViewRequestSchema, payload)
+    return dump(ViewRequestSchema, services.request_summary(view_request))
 
 
 @bp.get("/api/v1/workers/me/grants")
