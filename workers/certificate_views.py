@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import click
-from flask import current_app, jsonify, render_template
+from flask import jsonify, render_template
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 from flask_login import current_user
