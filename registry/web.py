@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import abort, flash, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, ValidationError
 
@@ -79,3 +80,22 @@ def flash_success(message: str) -> None:
 def client_ip() -> str | None:
     """The client's address as the app sees it (ProxyFix applies trusted proxies)."""
     return request.remote_addr
+
+
+def _face_check_number(raw: str | None) -> int | None:
+    raw = raw or ""
+    return int(raw) if raw.isdigit() and len(raw) <= 12 else None
+
+
+def posted_face_check_id() -> int:
+    """The face-check id a page posts after the face component passed; refuses a missing or bad one."""
+    number = _face_check_number(request.form.get("face_check_id"))
+    if number is None:
+        raise DomainError(_("Verify your face first."), code="face_check_missing", status=422)
+    return number
+
+
+def returned_face_check() -> str:
+    """The ?face_check= id the face component returns with, or "" when absent or malformed."""
+    number = _face_check_number(request.args.get("face_check"))
+    return "" if number is None else str(number)

@@ -13,7 +13,8 @@ from registry.accounts.models import Role
 from registry.api import ApiValidationError, dump, load_body, operation, require_json_api_login
 from registry.audit import services as audit
 from registry.errors import DomainError
-from registry.web import flash_success, refusal_errors, roles_required
+from registry.web import (flash_success, posted_face_check_id, refusal_errors, returned_face_check,
+                          roles_required)
 from workers import bp, identity, identity_chip, identity_review, services
 from workers.identity_schemas import ChallengeSchema, FaceCompletionSchema, IdentityRecordSchema, IdentityStatusSchema
 from workers.models import RegistrationStep
@@ -70,20 +71,16 @@ def identity_page():
     worker = services.ensure_worker(current_user)
     errors: dict = {}
     if request.method == "POST":
-        raw = request.form.get("face_check_id", "")
         try:
-            if not raw.isdigit() or len(raw) > 12:
-                raise DomainError(_("Verify your face first."), code="face_check_missing", status=422)
-            identity.complete_with_face(current_user._get_current_object(), int(raw))
+            identity.complete_with_face(current_user._get_current_object(), posted_face_check_id())
         except DomainError as exc:
             errors = refusal_errors(exc)
         else:
             flash_success(_("Your identity has been verified. Next: sign the authorization letter."))
             return redirect(url_for("workers.identity_page"))
     status = _status(worker, with_code=True)
-    face_check = request.args.get("face_check", "")
     return render_template("workers/identity.html", worker=worker, status=status, errors=errors,
-                           face_check=face_check if face_check.isdigit() and len(face_check) <= 12 else "",
+                           face_check=returned_face_check(),
                            check_label=identity.check_label,
                            photo_label=identity_review.photo_label), 422 if errors else 200
 

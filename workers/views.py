@@ -8,7 +8,8 @@ from flask_login import current_user
 from registry.accounts.models import Role
 from registry.api import dump, load_body, operation, require_json_api_login
 from registry.errors import DomainError
-from registry.web import flash_success, refusal_errors, roles_required
+from registry.web import (flash_success, posted_face_check_id, refusal_errors, returned_face_check,
+                          roles_required)
 from workers import bp, checkins, services
 from workers.schemas import AffiliationListSchema, AffiliationSchema, CheckInResultSchema, CheckInSchema, ClaimSchema, \
     WorkerStatusSchema
@@ -94,19 +95,15 @@ def check_in_page():
     worker = services.ensure_worker(current_user)
     errors: dict = {}
     if request.method == "POST":
-        raw = request.form.get("face_check_id", "")
         try:
-            if not raw.isdigit() or len(raw) > 12:
-                raise DomainError(_("Verify your face first."), code="face_check_missing", status=422)
-            result = checkins.check_in(current_user, int(raw))
+            result = checkins.check_in(current_user, posted_face_check_id())
         except DomainError as exc:
             errors = refusal_errors(exc)
         else:
             flash_success(_("Checked in. You are active until %(day)s.", day=result.worker.due_on.isoformat()))
             return redirect(url_for("workers.check_in_page"))
-    face_check = request.args.get("face_check", "")
     return render_template("workers/check_in.html", worker=worker, status=checkins.status_summary(worker),
-                           errors=errors, face_check=face_check if face_check.isdigit() else "",
+                           errors=errors, face_check=returned_face_check(),
                            enrolled=face.active_reference(current_user) is not None), 422 if errors else 200
 
 
