@@ -46,11 +46,12 @@ def build_database(instance: Path, count: int, sample: int) -> list[str]:
     import flask_migrate
     import sqlalchemy as sa
 
-    from registry import MIGRATIONS_DIR, create_app, tokens
-    from registry.crypto import lookup_hash
-    from registry.extensions import db
-    from registry.signing import key_ring
-    from workers import certificates
+    from registry import MIGRATIONS_DIR, create_app
+    from registry.core import tokens
+    from registry.core.crypto import lookup_hash
+    from registry.core.extensions import db
+    from registry.core.signing import key_ring
+    from workers.certificates import services as certificates
     from workers.models import Worker
 
     os.environ["REGISTRY_DATABASE_URL"] = f"sqlite:///{instance}/bench.sqlite"
@@ -167,7 +168,7 @@ def sign_verify_rate(tokens_module, ring, token_type: str, seconds: float = 2.0)
 
 
 def qr_costs(token: str) -> tuple[float, float]:
-    from registry import qr
+    from registry.core import qr
 
     qr.clear_cache()
     started = time.perf_counter()
@@ -209,8 +210,8 @@ def main() -> None:
             finally:
                 server.terminate()
                 server.wait(timeout=10)
-        from registry import tokens
-        from registry.signing import KeyRing
+        from registry.core import tokens
+        from registry.core.signing import KeyRing
 
         rate = sign_verify_rate(tokens, KeyRing(workdir / "ring"), "bench+jws")
         cold, cached = qr_costs(tokens_for_load[0])

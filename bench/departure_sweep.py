@@ -71,7 +71,7 @@ def _make_enterprises(db) -> list[int]:
 
 def fill(db, count: int, roster_size: int, base: dt.datetime) -> int:
     """Accounts, workers and affiliations made by set-based INSERT ... SELECT; returns the big enterprise id."""
-    from registry.crypto import cipher
+    from registry.core.crypto import cipher
 
     enterprise_ids = _make_enterprises(db)
     big, others = enterprise_ids[0], enterprise_ids[1:]
@@ -144,10 +144,12 @@ def run_database(label: str, url: str, args, workdir: str) -> dict:
     import flask_migrate
     from cryptography.fernet import Fernet
 
-    from registry import MIGRATIONS_DIR, clock, create_app
+    from registry import MIGRATIONS_DIR, create_app
+    from registry.core import clock
     from registry.enterprises.models import Enterprise
-    from registry.extensions import db
-    from workers import departure, roster
+    from registry.core.extensions import db
+    from workers.attendance import departure
+    from workers.roster import services as roster
 
     _reset(url)
     instance = tempfile.mkdtemp(prefix="bench-instance-", dir=workdir)
@@ -217,7 +219,7 @@ def _staff_client(app, db, enterprise):
 
 
 def app_engine_dispose(app) -> None:
-    from registry.extensions import db
+    from registry.core.extensions import db
 
     with app.app_context():
         db.engine.dispose()

@@ -95,7 +95,7 @@ def run_database(label: str, url: str, data_file: str, count: int, queries: dict
 
     from registry import MIGRATIONS_DIR, create_app
     from registry.enterprises import fileio
-    from registry.extensions import db
+    from registry.core.extensions import db
 
     if not skip_import:
         _reset(url)

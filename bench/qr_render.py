@@ -33,8 +33,8 @@ def _percentile(values: list[float], pct: float) -> float:
 
 def _tokens(count: int) -> list[str]:
     """Real certificate-shaped tokens (EdDSA JWS), all different."""
-    from registry.signing import KeyRing
-    from registry.tokens import issue
+    from registry.core.signing import KeyRing
+    from registry.core.tokens import issue
 
     ring = KeyRing(Path(tempfile.mkdtemp()) / "ring")
     return [issue(ring, {"cid": f"{n:022d}"}, dt.timedelta(minutes=5), "cert+jws") for n in range(count)]
@@ -77,7 +77,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=300, help="renders per row")
     args = parser.parse_args()
 
-    from registry import qr
+    from registry.core import qr
 
     tokens = _tokens(args.runs)
     repeated = [tokens[0]] * args.runs

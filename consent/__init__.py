@@ -9,8 +9,8 @@ def init_app(app: Flask) -> None:
     from flask_babel import gettext as _
 
     from consent.demo import seed_demo_letter
-    from registry.demo import register_demo_seeder
-    from registry.home import AccountLink, register_account_link
+    from registry.web.demo import register_demo_seeder
+    from registry.web.home import AccountLink, register_account_link
 
     app.register_blueprint(bp)
     register_account_link(app, AccountLink("consent.my_consents", lambda: _("My authorizations"), ("worker",)))

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from consent import services
 from consent.models import AuthorizationLetter
-from registry.extensions import db
+from registry.core.extensions import db
 
 DEMO_TITLE = "家政服务员信用信息授权书（示例文本）"
 DEMO_BODY = """本授权书为**演示用示例文本**，正式文本以平台运营方发布的版本为准。

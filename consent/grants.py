@@ -13,13 +13,13 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
 
-from registry import clock
+from registry.core import clock
 from registry.accounts.models import Account
 from registry.accounts.services import on_account_deleted
 from registry.audit import services as audit
-from registry.database import Base, utcnow
-from registry.errors import DomainError, Forbidden, NotFound
-from registry.extensions import db
+from registry.core.database import Base, utcnow
+from registry.core.errors import DomainError, Forbidden, NotFound
+from registry.core.extensions import db
 
 # The sections a household may be shown; a grant lists the ones it covers.
 SCOPES = ("basic", "identity", "work_history", "training", "insurance_health", "background_check", "tax",

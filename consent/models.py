@@ -6,7 +6,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from registry.database import Base, utcnow
+from registry.core.database import Base, utcnow
 
 
 class AuthorizationLetter(Base):

@@ -8,14 +8,14 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from consent.models import AuthorizationLetter, SignedConsent
-from registry import clock
+from registry.core import clock
 from registry.accounts.models import Account, Role
 from registry.accounts.services import on_account_deleted
 from registry.audit import services as audit
-from registry.errors import Conflict, DomainError, Forbidden, NotFound
-from registry.extensions import db
+from registry.core.errors import Conflict, DomainError, Forbidden, NotFound
+from registry.core.extensions import db
 from registry.face import services as face
-from registry.signing import b64url, b64url_decode, canonical_json, key_ring
+from registry.core.signing import b64url, b64url_decode, canonical_json, key_ring
 
 KEY_PURPOSE = "consent"
 

@@ -8,10 +8,10 @@ from flask_login import current_user, login_required
 from consent import bp, services
 from consent.schemas import ConsentSchema, LetterInputSchema, LetterSchema, SignSchema
 from registry.accounts.models import Role
-from registry.api import dump, load_body, operation, require_json_api_login
-from registry.errors import DomainError
+from registry.web.api import dump, load_body, operation, require_json_api_login
+from registry.core.errors import DomainError
 from registry.news.markdown import render_markdown
-from registry.web import flash_success, parse_form, refusal_errors, roles_required
+from registry.web.helpers import flash_success, parse_form, refusal_errors, roles_required
 
 TAGS = ("consent",)
 

@@ -8,7 +8,7 @@ def init_app(app: Flask) -> None:
     """Register the blueprint and the personal-center links."""
     from flask_babel import gettext as _
 
-    from registry.home import AccountLink, register_account_link
+    from registry.web.home import AccountLink, register_account_link
 
     app.register_blueprint(bp)
     for endpoint, title, roles in (

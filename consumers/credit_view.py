@@ -14,11 +14,11 @@ from flask_babel import gettext as _
 from consent.grants import ViewGrant, record_read
 from registry.accounts.models import Account
 from registry.enterprises.models import Enterprise
-from registry.extensions import db
+from registry.core.extensions import db
 from registry.feeds import services as feeds
-from registry.identity import mask_name
-from workers import profile
-from workers.departure import effective_status
+from registry.core.idnumbers import mask_name
+from workers.profile import services as profile
+from workers.attendance.departure import effective_status
 from workers.models import Affiliation, AffiliationState, Worker
 
 
@@ -54,7 +54,7 @@ def _section_basic(worker: Worker, account: Account) -> ViewSection:
 
 
 def _section_identity(worker: Worker) -> ViewSection:
-    from workers import identity  # the identity step's module; imported late to keep workers' import order free
+    from workers.identity import services as identity  # the identity step's module; imported late to keep workers' import order free
 
     record = identity.latest_verified(worker)
     if record is None:

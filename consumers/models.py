@@ -7,7 +7,7 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from registry.database import Base, utcnow
+from registry.core.database import Base, utcnow
 
 
 class RequestState(str, enum.Enum):

@@ -10,16 +10,16 @@ from flask_babel import gettext as _
 
 from consent import grants
 from consumers.models import RequestState, ScanAttempt, ViewRequest
-from registry import clock
+from registry.core import clock
 from registry.accounts.models import Account, Role
 from registry.accounts.services import on_account_deleted
 from registry.accounts.sms import send_sms
 from registry.audit import services as audit
-from registry.errors import Conflict, Forbidden, NotFound, RateLimited
-from registry.extensions import db
+from registry.core.errors import Conflict, Forbidden, NotFound, RateLimited
+from registry.core.extensions import db
 from registry.face import services as face
-from registry.identity import mask_name
-from workers import certificates
+from registry.core.idnumbers import mask_name
+from workers.certificates import services as certificates
 from workers.models import WorkStatus
 
 FACE_PURPOSE = "view_approval"
@@ -186,7 +186,7 @@ def worker_photo(request: ViewRequest) -> bytes | None:
     """The worker's identity photo while the request is pending or approved."""
     if request.state not in (RequestState.PENDING.value, RequestState.APPROVED.value):
         return None
-    from workers import identity
+    from workers.identity import services as identity
     from workers.models import Worker
 
     worker = db.session.get(Worker, request.worker_id)

@@ -9,9 +9,9 @@ from consent import grants
 from consumers import bp, credit_view, services
 from consumers.schemas import CreditViewSchema, ScanResultSchema, ScanSchema, ViewRequestSchema
 from registry.accounts.models import Role
-from registry.api import dump, load_body, operation, require_json_api_login
-from registry.errors import DomainError, NotFound
-from registry.web import refusal_errors, roles_required
+from registry.web.api import dump, load_body, operation, require_json_api_login
+from registry.core.errors import DomainError, NotFound
+from registry.web.helpers import refusal_errors, roles_required
 
 SCANNERS = (Role.CONSUMER.value, Role.WORKER.value)
 TAGS = ("scan",)

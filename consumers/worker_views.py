@@ -9,11 +9,11 @@ from consent import grants
 from consumers import bp, services
 from consumers.schemas import ApprovalSchema, GrantSchema, PendingRequestSchema, ViewRequestSchema, WorkerGrantSchema
 from registry.accounts.models import Account, Role
-from registry.api import dump, load_body, operation, require_json_api_login
-from registry.errors import DomainError, Forbidden
-from registry.extensions import db
-from registry.identity import mask_name
-from registry.web import flash_success, parse_form, refusal_errors, roles_required
+from registry.web.api import dump, load_body, operation, require_json_api_login
+from registry.core.errors import DomainError, Forbidden
+from registry.core.extensions import db
+from registry.core.idnumbers import mask_name
+from registry.web.helpers import flash_success, parse_form, refusal_errors, roles_required
 
 TAGS = ("approvals",)
 WORKER = Role.WORKER.value

@@ -4,7 +4,7 @@ import logging
 from alembic import context
 from flask import current_app
 
-from registry.database import include_in_schema_comparison
+from registry.core.database import include_in_schema_comparison
 
 logger = logging.getLogger("alembic.env")
 config = context.config
@@ -27,8 +27,8 @@ def render_item(type_, obj, autogen_context):
     """Render the app's column types as their storage types, so migrations
     never import application code that may change later."""
     if type_ == "type":
-        from registry.crypto import EncryptedBytes, EncryptedText
-        from registry.database import UTCDateTime
+        from registry.core.crypto import EncryptedBytes, EncryptedText
+        from registry.core.database import UTCDateTime
 
         if isinstance(obj, (EncryptedText, EncryptedBytes)):
             return "sa.LargeBinary()"

@@ -17,8 +17,9 @@ from sqlalchemy import orm
 from cryptography.fernet import Fernet
 from flask.testing import FlaskClient
 
-from registry import MIGRATIONS_DIR, clock, create_app
-from registry.extensions import db
+from registry import MIGRATIONS_DIR, create_app
+from registry.core import clock
+from registry.core.extensions import db
 
 TEST_DATA_KEY = Fernet.generate_key().decode()
 

@@ -5,12 +5,12 @@ import re
 
 import sqlalchemy as sa
 
-from registry.extensions import db
+from registry.core.extensions import db
 
 
 def make_id_number(birth: str = "19900307", region: str = "110105", sequence: int = 1) -> str:
     """A valid resident ID number for a birth date (YYYYMMDD) and sequence."""
-    from registry.identity import id_check_char
+    from registry.core.idnumbers import id_check_char
 
     first17 = f"{region}{birth}{sequence % 1000:03d}"
     return first17 + id_check_char(first17)
@@ -27,7 +27,7 @@ def make_phone() -> str:
 def last_code(phone: str) -> str:
     """The code in the newest outbox message to phone."""
     from registry.accounts.models import SmsMessage
-    from registry.crypto import lookup_hash
+    from registry.core.crypto import lookup_hash
 
     message = db.session.scalars(
         sa.select(SmsMessage).where(SmsMessage.phone_hash == lookup_hash(phone, "phone"))
@@ -60,7 +60,7 @@ def make_account(role: str = "consumer", name: str = "王小明", id_number: str
     phone = phone or make_phone()
     if role in ("admin", "enterprise_staff"):
         return services.create_privileged(Role(role), name, phone)
-    from registry.crypto import lookup_hash
+    from registry.core.crypto import lookup_hash
 
     id_number = id_number or make_id_number(sequence=int(phone[-3:]))
     account = Account(role=role, name=name, id_number=id_number, id_number_hash=lookup_hash(id_number, "id-number"),
@@ -74,7 +74,7 @@ def wait_for_resend() -> None:
     """Move the clock past the per-phone resend interval (60 s)."""
     import datetime as dt
 
-    from registry import clock
+    from registry.core import clock
 
     clock.set_offset(clock.get_offset() + dt.timedelta(seconds=61))
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from registry.database import include_in_schema_comparison
-from registry.extensions import db
+from registry.core.database import include_in_schema_comparison
+from registry.core.extensions import db
 
 
 def test_migrated_schema_matches_models(app, db_session):

@@ -9,7 +9,7 @@ def init_app(app: Flask) -> None:
     """Register the blueprint and the home-page entry (the CLI group is workers.cli.workers_cli)."""
     from flask_babel import gettext as _
 
-    from registry.home import AccountLink, HomeEntry, register_account_link, register_home_entry
+    from registry.web.home import AccountLink, HomeEntry, register_account_link, register_home_entry
 
     from registry.enterprises.services import count_active_workers_with
     from workers.services import count_active_affiliated
@@ -27,5 +27,8 @@ def init_app(app: Flask) -> None:
     register_account_link(app, AccountLink("workers.certificate_page", lambda: _("Credit certificate"), ("worker",)))
 
 
-from workers import (authorization, certificate_views, enterprise_views, identity_cli, identity_views,  # noqa: F401
-                     profile_views, services, views)  # (routes, CLI commands and hooks register on import)
+from workers import authorization, services, views  # (routes, CLI commands and hooks register on import)
+from workers.certificates import views as certificate_views
+from workers.roster import views as enterprise_views
+from workers.identity import cli as identity_cli, views as identity_views
+from workers.profile import views as profile_views

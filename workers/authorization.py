@@ -12,8 +12,8 @@ from flask_babel import gettext as _
 from consent import services as consent
 from consent.models import SignedConsent
 from registry.accounts.models import Account
-from registry.errors import DomainError
-from registry.extensions import db
+from registry.core.errors import DomainError
+from registry.core.extensions import db
 from workers.models import RegistrationStep, Worker
 
 

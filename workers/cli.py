@@ -6,7 +6,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from workers import departure
+from workers.attendance import departure
 
 
 @click.group("workers", help="Worker jobs: departure sweep and check-in reminders.")

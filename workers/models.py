@@ -7,8 +7,8 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from registry.crypto import EncryptedText
-from registry.database import Base, TimestampMixin, utcnow
+from registry.core.crypto import EncryptedText
+from registry.core.database import Base, TimestampMixin, utcnow
 
 
 class RegistrationStep(str, enum.Enum):

@@ -8,14 +8,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from registry import clock
+from registry.core import clock
 from registry.accounts.models import Account, Role
 from registry.accounts.services import on_account_deleted
 from registry.audit import services as audit
 from registry.enterprises.models import Enterprise
-from registry.errors import Conflict, DomainError, Forbidden, NotFound
-from registry.extensions import db
-from workers.departure import due_on_after
+from registry.core.errors import Conflict, DomainError, Forbidden, NotFound
+from registry.core.extensions import db
+from workers.attendance.departure import due_on_after
 from workers.models import (OPEN_STATES, Affiliation, AffiliationState, ProfileVersion, RegistrationStep, Worker,
                             WorkerNotice)
 

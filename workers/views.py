@@ -6,11 +6,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from registry.accounts.models import Role
-from registry.api import dump, load_body, operation, require_json_api_login
-from registry.errors import DomainError
-from registry.web import (flash_success, posted_face_check_id, refusal_errors, returned_face_check,
-                          roles_required)
-from workers import bp, checkins, services
+from registry.web.api import dump, load_body, operation, require_json_api_login
+from registry.core.errors import DomainError
+from registry.web.helpers import flash_success, posted_face_check_id, refusal_errors, returned_face_check, roles_required
+from workers import bp, services
+from workers.attendance import checkins
 from workers.schemas import AffiliationListSchema, AffiliationSchema, CheckInResultSchema, CheckInSchema, ClaimSchema, \
     WorkerStatusSchema
 
@@ -154,7 +154,7 @@ def api_claim():
 @require_json_api_login
 def api_withdraw(affiliation_id: int):
     from registry.enterprises.models import Enterprise
-    from registry.extensions import db
+    from registry.core.extensions import db
 
     worker = services.ensure_worker(current_user)
     affiliation = services.withdraw_affiliation(worker, affiliation_id)

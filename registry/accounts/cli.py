@@ -6,9 +6,9 @@ from flask.cli import AppGroup
 
 from registry.accounts import services
 from registry.accounts.models import Role
-from registry.errors import DomainError
-from registry.extensions import db
-from registry.identity import InvalidPhone, mask_phone, normalize_phone
+from registry.core.errors import DomainError
+from registry.core.extensions import db
+from registry.core.idnumbers import InvalidPhone, mask_phone, normalize_phone
 
 admin_cli = AppGroup("admin", help="Platform operator accounts.")
 

@@ -10,13 +10,13 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from registry import clock
+from registry.core import clock
 from registry.accounts.models import CodePurpose, SmsCode
 from registry.accounts.sms import SmsDeliveryError, send_sms
 from registry.audit import services as audit
-from registry.crypto import lookup_hash
-from registry.errors import DomainError, RateLimited, RecordedRefusal
-from registry.extensions import db
+from registry.core.crypto import lookup_hash
+from registry.core.errors import DomainError, RateLimited, RecordedRefusal
+from registry.core.extensions import db
 
 
 class CodeRejected(RecordedRefusal):

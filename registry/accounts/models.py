@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 
-from registry.crypto import EncryptedText
-from registry.database import Base, TimestampMixin, utcnow
+from registry.core.crypto import EncryptedText
+from registry.core.database import Base, TimestampMixin, utcnow
 
 
 class Role(str, enum.Enum):

@@ -6,13 +6,13 @@ from typing import Callable
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from registry import clock
+from registry.core import clock
 from registry.accounts.codes import verify_code
 from registry.accounts.models import Account, CodePurpose, Role, SmsCode, SmsMessage
 from registry.audit import services as audit
-from registry.crypto import lookup_hash
-from registry.errors import Conflict, DomainError, NotFound
-from registry.extensions import db
+from registry.core.crypto import lookup_hash
+from registry.core.errors import Conflict, DomainError, NotFound
+from registry.core.extensions import db
 
 # Domains register here what they must delete with an account, so deletion
 # stays one transaction without accounts knowing every table.

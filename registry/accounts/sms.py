@@ -8,9 +8,9 @@ from typing import Protocol
 import requests
 from flask import Flask, current_app
 
-from registry.crypto import lookup_hash
-from registry.extensions import db
-from registry.identity import mask_phone
+from registry.core.crypto import lookup_hash
+from registry.core.extensions import db
+from registry.core.idnumbers import mask_phone
 
 log = logging.getLogger(__name__)
 
@@ -85,13 +85,13 @@ def init_sms(app: Flask) -> None:
         backend: SmsBackend = OutboxBackend()
     elif kind == "http":
         if not app.config.get("SMS_GATEWAY_URL"):
-            from registry.config import ConfigurationError
+            from registry.core.config import ConfigurationError
 
             raise ConfigurationError("SMS_BACKEND=http needs REGISTRY_SMS_GATEWAY_URL")
         backend = HttpGatewayBackend(app.config["SMS_GATEWAY_URL"], app.config["SMS_GATEWAY_HEADERS"],
                                      app.config["SMS_GATEWAY_BODY_TEMPLATE"], app.config["SMS_GATEWAY_TIMEOUT"])
     else:
-        from registry.config import ConfigurationError
+        from registry.core.config import ConfigurationError
 
         raise ConfigurationError(f"unknown SMS backend {kind!r} (use outbox or http)")
     app.extensions["registry.sms"] = backend

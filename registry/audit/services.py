@@ -10,8 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from registry.audit.models import AuditEvent
-from registry.database import utcnow
-from registry.extensions import db
+from registry.core.database import utcnow
+from registry.core.extensions import db
 
 GENESIS = "0" * 64
 

@@ -9,7 +9,7 @@ def init_app(app: Flask) -> None:
     """Register the blueprint and the home-page entry (the CLI group is registry.enterprises.cli)."""
     from flask_babel import gettext as _
 
-    from registry.home import AccountLink, HomeEntry, register_account_link, register_home_entry
+    from registry.web.home import AccountLink, HomeEntry, register_account_link, register_home_entry
 
     app.register_blueprint(bp)
     register_home_entry(app, HomeEntry(key="enterprises", endpoint="enterprises.search_page",

@@ -8,8 +8,8 @@ from flask_login import current_user
 from registry.accounts.models import Role
 from registry.enterprises import bp, catalog, fileio, regions, search, services
 from registry.enterprises.schemas import EnterpriseFormSchema, RecordFormSchema
-from registry.errors import DomainError
-from registry.web import flash_success, refusal_errors, roles_required
+from registry.core.errors import DomainError
+from registry.web.helpers import flash_success, refusal_errors, roles_required
 
 admin_only = roles_required(Role.ADMIN.value)
 

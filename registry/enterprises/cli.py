@@ -7,9 +7,9 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from registry.demo import demo_cli
+from registry.web.demo import demo_cli
 from registry.enterprises import demo, fileio, loader, services, validation
-from registry.extensions import db
+from registry.core.extensions import db
 
 enterprises_cli = AppGroup("enterprises", help="Enterprise credit registry: import, export, staff.")
 
@@ -70,7 +70,7 @@ def export_command(path, fmt, encoding):
 def add_staff_command(phone, code):
     """Make an enterprise-staff account belong to an enterprise."""
     from registry.accounts import services as accounts
-    from registry.errors import DomainError
+    from registry.core.errors import DomainError
 
     account = accounts.find_by_phone(phone.strip())
     if account is None:

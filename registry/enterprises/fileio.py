@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from registry.enterprises import catalog, loader, validation
 from registry.enterprises.models import Enterprise
-from registry.extensions import db
+from registry.core.extensions import db
 
 CSV_COLUMNS = validation.FIELDS
 REQUIRED_COLUMNS = ("credit_code", "name")

@@ -13,11 +13,11 @@ from typing import Iterable
 
 import sqlalchemy as sa
 
-from registry.database import utcnow
+from registry.core.database import utcnow
 from registry.enterprises import catalog
 from registry.enterprises.models import CreditRecord, Enterprise, EnterpriseBrand
 from registry.enterprises.search import search_fields
-from registry.extensions import db
+from registry.core.extensions import db
 
 enterprise_t = Enterprise.__table__
 brand_t = EnterpriseBrand.__table__

@@ -7,7 +7,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.database import Base, TimestampMixin
+from registry.core.database import Base, TimestampMixin
 
 # Separates name and brands in Enterprise.search_text, so a match never spans
 # two fields and "\x1f" + query finds a name or brand *prefix*.
@@ -116,6 +116,6 @@ class EnterpriseStaff(Base):
 
 
 def _now() -> dt.datetime:
-    from registry.database import utcnow
+    from registry.core.database import utcnow
 
     return utcnow()

@@ -27,8 +27,8 @@ from sqlalchemy.orm import selectinload
 
 from registry.enterprises import catalog, creditcode
 from registry.enterprises.models import FIELD_SEPARATOR, Enterprise
-from registry.errors import DomainError
-from registry.extensions import db
+from registry.core.errors import DomainError
+from registry.core.extensions import db
 
 COUNT_CAP = 1000
 DENSE_ROWS = 50_000

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from registry import clock
+from registry.core import clock
 from registry.audit import services as audit
 from registry.enterprises import catalog
 from registry.enterprises.models import (
@@ -20,8 +20,8 @@ from registry.enterprises.models import (
     EnterpriseStaff,
 )
 from registry.enterprises.search import search_fields
-from registry.errors import Conflict, DomainError, NotFound
-from registry.extensions import db
+from registry.core.errors import Conflict, DomainError, NotFound
+from registry.core.extensions import db
 
 PROFILE_FIELDS = ("name", "province_code", "city_code", "district_code", "address", "legal_representative",
                   "registered_on", "registered_capital_yuan", "business_scope", "status", "commitment_signed_on",

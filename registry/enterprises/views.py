@@ -4,14 +4,14 @@ from __future__ import annotations
 from flask import current_app, jsonify, render_template, request
 from marshmallow import ValidationError
 
-from registry.api import dump, load_query, operation
+from registry.web.api import dump, load_query, operation
 from registry.enterprises import bp, catalog, regions, search, services
 from registry.enterprises.schemas import (
     EnterpriseSchema,
     SearchPageSchema,
     SearchQuerySchema,
 )
-from registry.errors import DomainError, NotFound
+from registry.core.errors import DomainError, NotFound
 
 
 def _run_search(args: dict) -> search.SearchResult:

@@ -6,8 +6,8 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from registry.crypto import EncryptedBytes
-from registry.database import Base, utcnow
+from registry.core.crypto import EncryptedBytes
+from registry.core.database import Base, utcnow
 
 
 class FaceReference(Base):

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from registry import clock
-from registry.face.reasons import action_prompt, reason_message
+from registry.core import clock
+from registry.face.messages import action_prompt, reason_message
 from registry.face.services import PURPOSES, min_frames
 from registry.face.settings import setting
 

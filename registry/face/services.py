@@ -15,16 +15,16 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from registry import clock
+from registry.core import clock
 from registry.accounts.models import Account
 from registry.accounts.services import on_account_deleted
 from registry.audit import services as audit
-from registry.errors import Conflict, DomainError, NotFound, RateLimited
-from registry.extensions import db
+from registry.core.errors import Conflict, DomainError, NotFound, RateLimited
+from registry.core.extensions import db
 from registry.face.liveness import ACTIONS
 from registry.face.models import FaceChallenge, FaceCheck, FaceReference
 from registry.face.providers import CheckRequest, Decision, get_provider
-from registry.face.reasons import reason_message
+from registry.face.messages import reason_message
 from registry.face.settings import setting
 
 log = logging.getLogger(__name__)

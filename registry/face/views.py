@@ -6,15 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from registry.accounts.models import Account
-from registry.api import (
-    ApiValidationError,
-    dump,
-    load_body,
-    operation,
-    require_json_api_login,
-)
-from registry.errors import Forbidden, NotFound
-from registry.extensions import db
+from registry.web.api import ApiValidationError, dump, load_body, operation, require_json_api_login
+from registry.core.errors import Forbidden, NotFound
+from registry.core.extensions import db
 from registry.face import bp, services
 from registry.face.schemas import (
     ChallengeRequestSchema,
@@ -24,7 +18,7 @@ from registry.face.schemas import (
     ReferenceStatusSchema,
 )
 from registry.face.settings import setting
-from registry.web import roles_required, safe_next
+from registry.web.helpers import roles_required, safe_next
 
 TAGS = ("face",)
 

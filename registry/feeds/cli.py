@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from registry.extensions import db
+from registry.core.extensions import db
 from registry.feeds import services
 from registry.feeds.schemas import KINDS
 

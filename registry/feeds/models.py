@@ -6,8 +6,8 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from registry.crypto import EncryptedText
-from registry.database import Base, utcnow
+from registry.core.crypto import EncryptedText
+from registry.core.database import Base, utcnow
 
 
 class FeedRecord(Base):

@@ -10,14 +10,14 @@ import sqlalchemy as sa
 from flask import current_app
 from marshmallow import ValidationError
 
-from registry import clock
+from registry.core import clock
 from registry.accounts.models import Account
 from registry.accounts.services import on_account_deleted
-from registry.crypto import lookup_hash
-from registry.extensions import db
+from registry.core.crypto import lookup_hash
+from registry.core.extensions import db
 from registry.feeds.models import FeedRecord
 from registry.feeds.schemas import KINDS, LINE_SCHEMAS
-from registry.identity import InvalidIdNumber, normalize_id_number
+from registry.core.idnumbers import InvalidIdNumber, normalize_id_number
 
 # Credit-reporting regulation: adverse information is kept for five years
 # from the day the conduct ended; after that it must not be shown.

@@ -7,7 +7,7 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from registry.database import Base, TimestampMixin
+from registry.core.database import Base, TimestampMixin
 
 
 class ArticleKind(str, enum.Enum):

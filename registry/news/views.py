@@ -6,13 +6,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from registry.accounts.models import Role
-from registry.api import dump, load_query, operation
-from registry.errors import DomainError
+from registry.web.api import dump, load_query, operation
+from registry.core.errors import DomainError
 from registry.news import bp, services
 from registry.news.markdown import render_markdown
 from registry.news.schemas import (ArticleInputSchema, ArticlePageSchema, ArticleQuerySchema, ArticleSchema,
                                    KINDS)
-from registry.web import flash_success, parse_form, roles_required
+from registry.web.helpers import flash_success, parse_form, roles_required
 
 
 def _query_args() -> dict:

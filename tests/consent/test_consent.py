@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from consent import services
 from consent.models import SignedConsent
 from registry.accounts.services import erase_account
-from registry.errors import Conflict, DomainError, Forbidden
+from registry.core.errors import Conflict, DomainError, Forbidden
 from tests.helpers import api_post, form_post, log_in, make_account, passed_face_check
 
 

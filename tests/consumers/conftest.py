@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from registry.extensions import db
+from registry.core.extensions import db
 from tests.helpers import make_account
 
 

@@ -7,11 +7,12 @@ import json
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from registry.errors import DomainError
-from registry.signing import b64url_decode
+from registry.core.errors import DomainError
+from registry.core.signing import b64url_decode
 from tests.consumers.conftest import complete_worker
 from tests.helpers import api_post, log_in, make_account
-from workers import certificates, services
+from workers.certificates import services as certificates
+from workers import services
 
 
 def test_token_carries_nothing_personal_and_verifies_offline_with_jwks(client, worker_account):

@@ -10,11 +10,11 @@ import sqlalchemy as sa
 from consent.grants import DataAccess, ViewGrant
 from registry.audit.models import AuditEvent
 from registry.feeds import services as feeds
-from registry.signing import KeyRing, b64url, b64url_decode
-from registry.tokens import issue
+from registry.core.signing import KeyRing, b64url, b64url_decode
+from registry.core.tokens import issue
 from tests.consumers.conftest import complete_worker
 from tests.helpers import api_post, log_in, make_account, passed_face_check, wait_for_resend
-from workers import certificates
+from workers.certificates import services as certificates
 from workers.models import Worker
 
 

@@ -24,7 +24,7 @@ def build_live_app(tmp_path: Path, **overrides):
     import flask_migrate
 
     from registry import MIGRATIONS_DIR, create_app
-    from registry.demo import seed
+    from registry.web.demo import seed
     from tests.conftest import test_settings
 
     settings = test_settings("sqlite:///" + str(tmp_path / "live.sqlite"), str(tmp_path))

@@ -35,8 +35,8 @@ def log_in(context, base_url: str, app, phone: str) -> None:
     import sqlalchemy as sa
 
     from registry.accounts.models import SmsMessage
-    from registry.crypto import lookup_hash
-    from registry.extensions import db
+    from registry.core.crypto import lookup_hash
+    from registry.core.extensions import db
 
     token = context.request.get(base_url + "/api/v1/session/csrf").json()["csrf_token"]
     headers = {"X-CSRFToken": token}

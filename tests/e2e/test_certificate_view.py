@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from registry import qr
+from registry.core import qr
 from tests.e2e import face_support, qr_support
 from tests.face import photos as P
 
@@ -32,7 +32,7 @@ def real_photos():
 def live(real_photos, tmp_path_factory):
     if not os.path.exists(face_support.CHROMIUM):
         pytest.fail(f"{face_support.CHROMIUM} is missing: install Debian's chromium package")
-    from registry.extensions import db
+    from registry.core.extensions import db
     from registry.face import services as face
     from tests.helpers import make_account
     from workers import services as workers

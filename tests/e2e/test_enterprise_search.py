@@ -17,7 +17,7 @@ def live_server(tmp_path_factory):
 
     from registry import MIGRATIONS_DIR, create_app
     from registry.enterprises import demo, loader, validation
-    from registry.extensions import db
+    from registry.core.extensions import db
 
     folder = tmp_path_factory.mktemp("enterprise-e2e")
     app = create_app({"SECRET_KEY": "e2e", "DATA_KEYS": [Fernet.generate_key().decode()], "LOOKUP_KEY": "e2e",

@@ -38,7 +38,7 @@ def camera_video(real_photos, tmp_path_factory):
 def live(real_photos, tmp_path_factory):
     if not os.path.exists(support.CHROMIUM):
         pytest.fail(f"{support.CHROMIUM} is missing: install Debian's chromium package")
-    from registry.extensions import db
+    from registry.core.extensions import db
     from registry.face import services
     from tests.helpers import make_account
 
@@ -95,7 +95,7 @@ def test_camera_capture_passes_and_redirects(live, camera_video):
     from registry.face.models import FaceCheck
 
     with app.app_context():
-        from registry.extensions import db
+        from registry.core.extensions import db
 
         check = db.session.get(FaceCheck, int(check_id))
         assert check.passed and check.frame_count == 12 and check.frames is None

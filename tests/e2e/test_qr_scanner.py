@@ -15,9 +15,9 @@ from urllib.parse import quote
 import pytest
 from PIL import Image, ImageFilter
 
-from registry import qr
-from registry.signing import KeyRing
-from registry.tokens import issue
+from registry.core import qr
+from registry.core.signing import KeyRing
+from registry.core.tokens import issue
 from tests.e2e import qr_support as support
 
 pytestmark = pytest.mark.e2e

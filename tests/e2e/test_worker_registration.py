@@ -44,7 +44,7 @@ def setup(tmp_path_factory):
 
 
 def test_worker_registers_checks_in_departs_and_returns(setup):
-    from registry import clock
+    from registry.core import clock
 
     app, video, chip_photo = setup
     id_number = make_id_number("19610804", sequence=17)
@@ -127,8 +127,8 @@ def test_worker_registers_checks_in_departs_and_returns(setup):
     assert steps == ["account", "enterprise", "identity", "letter", "check-in", "departed", "active again"]
 
     from registry.accounts.models import Account
-    from registry.extensions import db
-    from workers import identity
+    from registry.core.extensions import db
+    from workers.identity import services as identity
     from workers.models import Worker
 
     with app.app_context():

@@ -17,7 +17,7 @@ def build_app(tmp_path: Path):
 
 def seed_enterprise(app, name: str) -> str:
     """An enterprise the worker can find by name; returns its credit code."""
-    from registry.extensions import db
+    from registry.core.extensions import db
     from tests.workers.conftest import make_enterprise
 
     with app.app_context():

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from registry.enterprises import fileio, services
 from registry.enterprises.models import CreditRecord, Enterprise
-from registry.extensions import db
+from registry.core.extensions import db
 from tests.enterprises.factories import make_code, raw_row
 
 RECORD = {"kind": "行政处罚", "occurred_on": "2023-05-01", "authority": "北京市朝阳区市场监督管理局",

@@ -3,7 +3,7 @@ import sqlalchemy as sa
 
 from registry.enterprises import services
 from registry.enterprises.models import CreditRecord, Enterprise
-from registry.extensions import db
+from registry.core.extensions import db
 from tests.enterprises.factories import make_code, make_enterprise
 from tests.helpers import form_post, log_in, make_account
 

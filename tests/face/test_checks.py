@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from registry.audit.models import AuditEvent
-from registry.errors import NotFound, RateLimited
-from registry.extensions import db
+from registry.core.errors import NotFound, RateLimited
+from registry.core.extensions import db
 from registry.face import services
 from registry.face.models import FaceCheck
 from tests.face import photos as P
@@ -178,7 +178,7 @@ def test_operator_setting_keeps_frames_encrypted(worker, challenge_for, face_con
 
 
 def test_a_passed_check_is_claimed_once_for_its_purpose(worker, challenge_for, move_clock):
-    from registry.errors import Conflict, DomainError
+    from registry.core.errors import Conflict, DomainError
 
     check = verify(worker, challenge_for(worker, "turn_right", purpose="consent"), [F, F, R, R])
     assert services.latest_passed_check(worker, "consent").id == check.id
@@ -193,7 +193,7 @@ def test_a_passed_check_is_claimed_once_for_its_purpose(worker, challenge_for, m
 
 
 def test_a_stale_or_failed_check_cannot_be_claimed(worker, challenge_for, move_clock):
-    from registry.errors import DomainError
+    from registry.core.errors import DomainError
 
     failed = verify(worker, challenge_for(worker, "turn_left"), [F, F, R])
     with pytest.raises(DomainError) as refused:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from registry.errors import Conflict, DomainError
-from registry.extensions import db
+from registry.core.errors import Conflict, DomainError
+from registry.core.extensions import db
 from registry.face import services
 from registry.face.liveness import ACTIONS
 from registry.face.models import FaceChallenge, FaceCheck, FaceReference

@@ -7,7 +7,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from registry import create_app
-from registry.config import ConfigurationError
+from registry.core.config import ConfigurationError
 
 
 def test_development_creates_keys_in_instance_once(tmp_path, monkeypatch):

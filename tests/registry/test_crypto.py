@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
-from registry.crypto import EXTENSION_KEY, DecryptionError, FieldCipher
-from registry.keys import encrypted_columns, reencrypt_all
+from registry.core.crypto import EXTENSION_KEY, DecryptionError, FieldCipher
+from registry.core.keys import encrypted_columns, reencrypt_all
 from tests.helpers import make_account
 
 
@@ -78,7 +78,7 @@ def test_keys_rotate_command_in_development(tmp_path):
     with app.app_context():
         flask_migrate.upgrade(directory=MIGRATIONS_DIR)
         account = make_account(role="consumer")
-        from registry.extensions import db
+        from registry.core.extensions import db
 
         db.session.commit()
         account_id, phone = account.id, account.phone
@@ -89,7 +89,7 @@ def test_keys_rotate_command_in_development(tmp_path):
     assert len(stored["DATA_KEYS"]) == 2
     with app.app_context():
         from registry.accounts.models import Account
-        from registry.extensions import db
+        from registry.core.extensions import db
 
         assert db.session.get(Account, account_id).phone == phone
         db.engine.dispose()

@@ -7,8 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry.identity import (InvalidIdNumber, InvalidPhone, birth_date_of, id_check_char, mask_id_number,
-                               mask_name, mask_phone, normalize_id_number, normalize_phone)
+from registry.core.idnumbers import InvalidIdNumber, InvalidPhone, birth_date_of, id_check_char, mask_id_number, mask_name, mask_phone, normalize_id_number, normalize_phone
 from tests.helpers import make_id_number
 
 

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from PIL import Image
 from qrcode.constants import ERROR_CORRECT_M
 
-from registry import qr
-from registry.signing import KeyRing
-from registry.tokens import issue
+from registry.core import qr
+from registry.core.signing import KeyRing
+from registry.core.tokens import issue
 
 cv2 = pytest.importorskip("cv2", reason="opencv-python-headless (test extra) decodes the rendered QR codes")
 

@@ -73,7 +73,7 @@ def test_app_with_gateway_answers_503_when_provider_fails(tmp_path, gateway):
     Recorder.status = 502
     failed = api_post(client, "/api/v1/sms/codes", {"phone": "13812345679", "purpose": "register"})
     assert failed.status_code == 503 and failed.get_json()["code"] == "sms_unavailable"
-    from registry.extensions import db
+    from registry.core.extensions import db
 
     with app.app_context():
         assert db.session.execute(db.text("SELECT count(*) FROM sms_code")).scalar() == 1

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry import clock
-from registry.signing import KeyRing, b64url, b64url_decode
-from registry.tokens import TokenError, issue, verify
+from registry.core import clock
+from registry.core.signing import KeyRing, b64url, b64url_decode
+from registry.core.tokens import TokenError, issue, verify
 
 LIFE = dt.timedelta(minutes=5)
 

@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from registry import clock
-from registry.extensions import db
+from registry.core import clock
+from registry.core.extensions import db
 
 _codes = itertools.count(1)
 

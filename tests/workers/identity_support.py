@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from registry.extensions import db
+from registry.core.extensions import db
 
 
 @lru_cache(maxsize=1)
@@ -17,7 +17,7 @@ def shared_pki():
 @lru_cache(maxsize=4)
 def real_photo(name: str = "obama.jpg") -> bytes:
     from tests.face import photos
-    from workers.identity_cli import chip_photo
+    from workers.identity.cli import chip_photo
 
     return chip_photo(photos.photo_bytes()[name])
 
@@ -27,7 +27,7 @@ def document_for(account, *, name: str | None = None, id_number: str | None = No
     """A software card carrying the account's identity unless told otherwise."""
     from idcard.softcard import build_document
 
-    from registry.identity import birth_date_of
+    from registry.core.idnumbers import birth_date_of
 
     id_number = id_number or account.id_number
     birth = birth or birth_date_of(id_number).strftime("%y%m%d")
@@ -42,7 +42,7 @@ def read_chip(document, worker):
     from idcard.icao.reader import ChipReader
     from idcard.softcard import SoftwareCardTransport
 
-    from workers import identity_chip
+    from workers.identity import chip as identity_chip
 
     challenge = identity_chip.issue_chip_challenge(worker)
     return ChipReader(SoftwareCardTransport(document.card())).read(document.mrz_information,
@@ -51,7 +51,7 @@ def read_chip(document, worker):
 
 def submit(document, worker, *, trust: bool = True, files: dict | None = None):
     """Read and submit a document as the desk reader would."""
-    from workers import identity_chip
+    from workers.identity import chip as identity_chip
 
     read = read_chip(document, worker)
     return identity_chip.submit_chip_read(worker, files or read.files, aa_challenge=read.aa_challenge,

@@ -4,10 +4,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from registry.accounts.models import SmsMessage
-from registry.crypto import lookup_hash
+from registry.core.crypto import lookup_hash
 from tests.helpers import api_post, form_post, log_in, make_account
 from tests.workers.conftest import at_china_time, make_enterprise, make_staff, make_worker, passed_check
-from workers import checkins
+from workers.attendance import checkins
 from workers.models import Affiliation, Worker, WorkerNotice
 
 CLAIMS = "/api/v1/workers/me/affiliations"
@@ -144,7 +144,7 @@ def test_roster_status_filters_and_csv(client, db_session, enterprise, set_clock
     fresh = make_worker("=SUM(A1)", enterprises=[enterprise])
     checkins.check_in(fresh, passed_check(fresh).id)
     for affiliation in db_session.scalars(sa.select(Affiliation)):
-        from workers import roster
+        from workers.roster import services as roster
 
         roster.confirm(staff, affiliation.id)
     log_in(client, staff)

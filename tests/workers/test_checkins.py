@@ -125,7 +125,8 @@ def test_check_in_from_a_deleted_account_is_refused(client, db_session, enterpri
 
 
 def services_profile(account):
-    from workers import profile, services
+    from workers.profile import services as profile
+    from workers import services
 
     worker = services.ensure_worker(account)
     profile.save_section(worker, "basic", {"hometown": "四川", "ethnicity": "汉族", "education": None,
@@ -135,7 +136,7 @@ def services_profile(account):
 
 def test_deleting_staff_keeps_their_decisions_without_author(db_session, worker_account, enterprise):
     from tests.workers.conftest import make_staff
-    from workers import roster
+    from workers.roster import services as roster
 
     staff = make_staff(enterprise)
     affiliation = db_session.scalars(sa.select(Affiliation)).one()

@@ -7,10 +7,10 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from registry import clock
+from registry.core import clock
 from registry.accounts.models import Account
-from registry.crypto import lookup_hash
-from workers import departure
+from registry.core.crypto import lookup_hash
+from workers.attendance import departure
 from workers.models import Worker
 
 

@@ -6,9 +6,10 @@ import datetime as dt
 import sqlalchemy as sa
 
 from registry.accounts.models import SmsMessage
-from registry.crypto import lookup_hash
+from registry.core.crypto import lookup_hash
 from tests.workers.conftest import at_china_time, make_worker, passed_check
-from workers import checkins, departure, services
+from workers.attendance import checkins, departure
+from workers import services
 from workers.models import Worker
 
 
@@ -93,7 +94,7 @@ def test_check_in_after_sweep_makes_worker_active_again(set_clock, db_session, e
 
 
 def sms_count(phone) -> int:
-    from registry.extensions import db
+    from registry.core.extensions import db
 
     return db.session.scalar(sa.select(sa.func.count()).select_from(SmsMessage)
                              .where(SmsMessage.phone_hash == lookup_hash(phone, "phone")))

@@ -9,12 +9,12 @@ from flask_babel import gettext
 import sqlalchemy as sa
 
 from registry.audit.models import AuditEvent
-from registry.errors import Conflict, DomainError, Forbidden, NotFound
-from registry.extensions import db
+from registry.core.errors import Conflict, DomainError, Forbidden, NotFound
+from registry.core.extensions import db
 from tests.helpers import log_in, make_account, make_id_number
 from tests.workers import identity_support as S
 from tests.workers.conftest import make_enterprise, make_worker
-from workers import identity, identity_chip
+from workers.identity import services as identity, chip as identity_chip
 from workers.models import RegistrationStep
 from workers.services import ensure_worker
 
@@ -497,7 +497,7 @@ def test_api_needs_a_session(client):
 
 def test_account_deletion_removes_identity_rows(worker_account, worker):
     from registry.accounts.services import erase_account
-    from workers.identity_review import IdentityReview
+    from workers.identity.review import IdentityReview
 
     record = S.submit(S.document_for(worker_account), worker)
     identity.complete_with_face(worker_account, S.face_check_for(worker_account, record).id)
@@ -533,7 +533,7 @@ def test_expired_document_fails(worker_account, worker):
 
 
 def test_too_many_failed_reads_wait(worker_account, worker, move_clock):
-    from registry.errors import RateLimited
+    from registry.core.errors import RateLimited
 
     document = S.document_for(worker_account)
     for _ in range(identity_chip.MAX_FAILED_READS):

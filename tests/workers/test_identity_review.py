@@ -10,11 +10,11 @@ import sqlalchemy as sa
 from PIL import Image
 
 from registry.audit.models import AuditEvent
-from registry.errors import Conflict, DomainError, Forbidden
-from registry.extensions import db
+from registry.core.errors import Conflict, DomainError, Forbidden
+from registry.core.extensions import db
 from tests.helpers import csrf_token, form_post, log_in, make_account
 from tests.workers.conftest import make_enterprise, make_worker
-from workers import identity, identity_review
+from workers.identity import services as identity, review as identity_review
 from workers.models import RegistrationStep
 from workers.services import ensure_worker
 

@@ -5,7 +5,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from registry import clock
+from registry.core import clock
 from tests.helpers import api_post, form_post, log_in
 from tests.workers.conftest import make_worker
 from workers.models import ProfileVersion

@@ -5,7 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 import sqlalchemy as sa
 
-from registry.extensions import db
+from registry.core.extensions import db
 
 
 OUR_TABLES = {"worker", "worker_affiliation", "worker_profile_version", "worker_notice"}
@@ -34,7 +34,8 @@ def test_worker_tables_match_the_migration(app, db_session):
 
 def test_active_count_for_the_enterprise_page(db_session, set_clock):
     from tests.workers.conftest import at_china_time, make_enterprise, make_staff, make_worker
-    from workers import roster, services
+    from workers.roster import services as roster
+    from workers import services
 
     set_clock(at_china_time(2026, 1, 1, 9))
     enterprise = make_enterprise()

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from registry.accounts import codes
 from registry.accounts.models import CodePurpose, SmsCode, SmsMessage
-from registry.errors import DomainError, RateLimited
+from registry.core.errors import DomainError, RateLimited
 from tests.helpers import api_post, last_code, make_phone
 
 

@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from registry.accounts.models import Account
-from registry.crypto import lookup_hash
+from registry.core.crypto import lookup_hash
 from tests.helpers import api_post, csrf_token, form_post, last_code, make_account, make_id_number, make_phone
 
 

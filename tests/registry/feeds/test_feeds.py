@@ -7,7 +7,7 @@ import json
 import sqlalchemy as sa
 
 from registry.accounts.services import erase_account
-from registry.crypto import lookup_hash
+from registry.core.crypto import lookup_hash
 from registry.feeds import services
 from registry.feeds.models import FeedRecord
 from tests.helpers import make_account

@@ -5,9 +5,9 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from registry import clock
+from registry.core import clock
 from registry.news import services
-from registry.extensions import db
+from registry.core.extensions import db
 from registry.news.models import Article
 from tests.helpers import form_post, log_in, make_account
 

@@ -14,10 +14,10 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from marshmallow import Schema, fields
 
-from registry import clock
+from registry.core import clock
 from registry.audit import services as audit
-from registry.errors import Conflict, NotFound
-from registry.extensions import db
+from registry.core.errors import Conflict, NotFound
+from registry.core.extensions import db
 from workers.models import ProfileVersion, Worker
 from workers.schemas import SECTION_SCHEMAS
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from registry.extensions import db
+from registry.core.extensions import db
 
 
 @dataclass

@@ -10,8 +10,8 @@ from cryptography.fernet import Fernet
 from flask import current_app
 from flask.cli import AppGroup
 
-from registry.crypto import EXTENSION_KEY, EncryptedBytes, EncryptedText, FieldCipher
-from registry.extensions import db
+from registry.core.crypto import EXTENSION_KEY, EncryptedBytes, EncryptedText, FieldCipher
+from registry.core.extensions import db
 
 keys_cli = AppGroup("keys", help="Data-encryption keys.")
 

@@ -5,9 +5,9 @@ import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 
 from registry.accounts.models import SmsMessage
-from registry.crypto import lookup_hash
-from registry.extensions import db
-from registry.identity import mask_phone
+from registry.core.crypto import lookup_hash
+from registry.core.extensions import db
+from registry.core.idnumbers import mask_phone
 
 bp = Blueprint("devtools", __name__)
 

@@ -15,15 +15,15 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
 
-from registry import clock
+from registry.core import clock
 from registry.accounts.models import Account
 from registry.audit import services as audit
-from registry.crypto import EncryptedBytes, EncryptedText
-from registry.database import Base, utcnow
-from registry.errors import Conflict, DomainError, Forbidden, NotFound
-from registry.extensions import db
+from registry.core.crypto import EncryptedBytes, EncryptedText
+from registry.core.database import Base, utcnow
+from registry.core.errors import Conflict, DomainError, Forbidden, NotFound
+from registry.core.extensions import db
 from registry.face import services as face
-from workers import identity
+from workers.identity import services as identity
 from workers.models import Worker
 
 PHOTO_KINDS = ("hand_held", "front", "back")

@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, ValidationError
 
-from registry.api import localize_messages
-from registry.errors import DomainError, note_refusal
+from registry.web.api import localize_messages
+from registry.core.errors import DomainError, note_refusal
 
 
 def parse_form(schema: Schema, only: tuple[str, ...] | None = None) -> tuple[dict[str, Any], dict[str, list[str]]]:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from registry import clock
-from registry.extensions import db
+from registry.core import clock
+from registry.core.extensions import db
 from workers.models import WorkStatus, Worker
 
 ALLOWED_DAYS = 30

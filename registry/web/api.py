@@ -9,7 +9,7 @@ from flask import Blueprint, Flask, current_app, jsonify, render_template, reque
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields
 
-from registry.errors import DomainError
+from registry.core.errors import DomainError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

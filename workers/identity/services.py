@@ -21,13 +21,13 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
 
-from registry import clock
+from registry.core import clock
 from registry.accounts.models import Account
 from registry.accounts.services import on_account_deleted
 from registry.audit import services as audit
-from registry.database import Base, utcnow
-from registry.errors import Conflict, DomainError
-from registry.extensions import db
+from registry.core.database import Base, utcnow
+from registry.core.errors import Conflict, DomainError
+from registry.core.extensions import db
 from registry.face import services as face
 from workers import services as worker_services
 from workers.models import RegistrationStep, Worker
@@ -256,7 +256,7 @@ def complete_with_face(account: Account, face_check_id: int) -> IdentityRecord:
 @on_account_deleted
 def delete_identity_data(account: Account) -> None:
     """Remove a deleted account's identity records, codes, challenges and review photos."""
-    from workers.identity_review import IdentityReview
+    from workers.identity.review import IdentityReview
 
     db.session.execute(sa.update(IdentityReview).where(IdentityReview.decided_by_id == account.id)
                        .values(decided_by_id=None))

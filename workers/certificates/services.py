@@ -18,15 +18,15 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
 
-from registry import clock, qr, tokens
+from registry.core import clock, qr, tokens
 from registry.accounts.models import Account
 from registry.accounts.services import on_account_deleted
 from registry.audit import services as audit
-from registry.database import Base, utcnow
-from registry.errors import DomainError, NotFound, RecordedRefusal
-from registry.extensions import db
-from registry.signing import key_ring
-from workers.departure import effective_status, status_expression
+from registry.core.database import Base, utcnow
+from registry.core.errors import DomainError, NotFound, RecordedRefusal
+from registry.core.extensions import db
+from registry.core.signing import key_ring
+from workers.attendance.departure import effective_status, status_expression
 from workers.models import RegistrationStep, WorkStatus, Worker
 
 TOKEN_TYPE = "hscc+jws"  # household-services credit certificate

@@ -6,12 +6,13 @@ from flask import Response, current_app, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from registry import clock
+from registry.core import clock
 from registry.accounts.models import Role
-from registry.api import dump, load_query, operation, require_json_api_login
-from registry.errors import DomainError
-from registry.web import flash_success, roles_required
-from workers import bp, roster
+from registry.web.api import dump, load_query, operation, require_json_api_login
+from registry.core.errors import DomainError
+from registry.web.helpers import flash_success, roles_required
+from workers import bp
+from workers.roster import services as roster
 from workers.schemas import AffiliationDecisionSchema, RosterPageSchema, RosterQuerySchema
 
 TAGS = ("enterprise roster",)

@@ -12,8 +12,8 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from registry import clock
-from registry.signing import KeyRing, b64url, b64url_decode
+from registry.core import clock
+from registry.core.signing import KeyRing, b64url, b64url_decode
 
 MAX_TOKEN_LENGTH = 1024
 # A token dated in the future beyond this skew is refused (clocks differ a little).

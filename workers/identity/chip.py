@@ -28,21 +28,13 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from registry import clock
+from registry.core import clock
 from registry.accounts.models import Account
 from registry.audit import services as audit
-from registry.errors import Conflict, DomainError, Forbidden, NotFound, RateLimited, RecordedRefusal
-from registry.extensions import db
+from registry.core.errors import Conflict, DomainError, Forbidden, NotFound, RateLimited, RecordedRefusal
+from registry.core.extensions import db
 from registry.face import services as face
-from workers.identity import (
-    FAILED,
-    PASSED,
-    IdentityBinding,
-    IdentityNonce,
-    IdentityRecord,
-    failure_message,
-    require_identity_step,
-)
+from workers.identity.services import FAILED, PASSED, IdentityBinding, IdentityNonce, IdentityRecord, failure_message, require_identity_step
 from workers.models import Worker
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed at a desk
@@ -220,7 +212,7 @@ def _plain_name(text: str) -> str:
 
 def match_icao(account: Account, mrz_birth_date: str | None, dg11: Mapping | None) -> dict:
     """The identity_match check for a chip: birth date, then ID number or national-character name."""
-    from registry.identity import birth_date_of
+    from registry.core.idnumbers import birth_date_of
 
     if not account.id_number:
         return {"status": FAILED, "reason": "account has no ID number"}
@@ -237,7 +229,7 @@ def match_icao(account: Account, mrz_birth_date: str | None, dg11: Mapping | Non
 
 def match_resident(account: Account, name: str, id_number: str, birth_date: str) -> dict:
     """The identity_match check for a resident-ID record: name, number and birth date exactly."""
-    from registry.identity import birth_date_of
+    from registry.core.idnumbers import birth_date_of
 
     if not account.id_number:
         return {"status": FAILED, "reason": "account has no ID number"}

@@ -8,11 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
 
-from registry.api import dump, load_body, localize_messages, operation, require_json_api_login
+from registry.web.api import dump, load_body, localize_messages, operation, require_json_api_login
 from registry.enterprises import catalog
-from registry.errors import DomainError
-from registry.web import flash_success, refusal_errors, roles_required
-from workers import bp, profile, services
+from registry.core.errors import DomainError
+from registry.web.helpers import flash_success, refusal_errors, roles_required
+from workers import bp, services
+from workers.profile import services as profile
 from workers.schemas import ProfileSchema, SectionSchema, VersionListSchema
 
 TAGS = ("workers",)

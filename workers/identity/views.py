@@ -10,13 +10,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from registry.accounts.models import Role
-from registry.api import ApiValidationError, dump, load_body, operation, require_json_api_login
+from registry.web.api import ApiValidationError, dump, load_body, operation, require_json_api_login
 from registry.audit import services as audit
-from registry.errors import DomainError
-from registry.web import (flash_success, posted_face_check_id, refusal_errors, returned_face_check,
-                          roles_required)
-from workers import bp, identity, identity_chip, identity_review, services
-from workers.identity_schemas import ChallengeSchema, FaceCompletionSchema, IdentityRecordSchema, IdentityStatusSchema
+from registry.core.errors import DomainError
+from registry.web.helpers import flash_success, posted_face_check_id, refusal_errors, returned_face_check, roles_required
+from workers import bp, services
+from workers.identity import services as identity, chip as identity_chip, review as identity_review
+from workers.identity.schemas import ChallengeSchema, FaceCompletionSchema, IdentityRecordSchema, IdentityStatusSchema
 from workers.models import RegistrationStep
 
 TAGS = ("workers",)
@@ -133,8 +133,8 @@ def review_queue():
 def review_detail(review_id: int):
     """One submission: the three photos, the account's name, approve or reject with a reason."""
     from registry.accounts.models import Account
-    from registry.extensions import db
-    from registry.identity import mask_id_number
+    from registry.core.extensions import db
+    from registry.core.idnumbers import mask_id_number
 
     review = identity_review.get_review(review_id)
     errors: dict = {}

@@ -6,7 +6,7 @@ import re
 
 from flask_babel import gettext as _
 
-from registry import clock
+from registry.core import clock
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"

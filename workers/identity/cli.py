@@ -16,8 +16,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from registry.errors import DomainError
-from registry.extensions import db
+from registry.core.errors import DomainError
+from registry.core.extensions import db
 from workers.cli import workers_cli
 
 
@@ -39,7 +39,7 @@ def _simulated_document(account, document_number: str | None, face_photo: bytes 
     """A software card personalized with the account's identity (national-character name and ID in DG11)."""
     from idcard.softcard import build_document
 
-    from registry.identity import birth_date_of
+    from registry.core.idnumbers import birth_date_of
 
     number = document_number or "E" + uuid.uuid4().hex[:8].upper()
     birth = birth_date_of(account.id_number).strftime("%y%m%d") if account.id_number else "900101"
@@ -73,7 +73,7 @@ def read_chip_command(code, document_number, birth_date, expiry_date, device, si
     from idcard.icao.reader import ChipReader
 
     from registry.accounts.models import Account
-    from workers import identity, identity_chip
+    from workers.identity import services as identity, chip as identity_chip
 
     if simulated and current_app.config.get("ENV") == "production":
         raise click.UsageError("--simulated is refused in production.")

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from registry import clock
+from registry.core import clock
 from registry.accounts.models import Account
 from registry.audit import services as audit
-from registry.errors import Conflict
-from registry.extensions import db
+from registry.core.errors import Conflict
+from registry.core.extensions import db
 from registry.face import services as face
 from workers import services
-from workers.departure import days_left, due_on_after, effective_status
+from workers.attendance.departure import days_left, due_on_after, effective_status
 from workers.models import Affiliation, RegistrationStep, WorkStatus, Worker
 
 PURPOSE = "check_in"

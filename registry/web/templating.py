@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 from flask import Flask, request
 from flask_babel import get_locale
 
-from registry import clock
-from registry.identity import mask_id_number, mask_name, mask_phone
+from registry.core import clock
+from registry.core.idnumbers import mask_id_number, mask_name, mask_phone
 
 
 def china_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

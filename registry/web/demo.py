@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from registry.accounts import services as accounts
 from registry.accounts.models import Role
-from registry.extensions import db
+from registry.core.extensions import db
 from registry.news import services as news
 from registry.news.models import Article
 

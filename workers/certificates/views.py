@@ -8,14 +8,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 
-from registry import clock, qr
+from registry.core import clock, qr
 from registry.accounts.models import Role
-from registry.api import dump, load_query, operation, require_json_api_login
-from registry.errors import Forbidden
-from registry.extensions import db
-from registry.signing import key_ring
-from registry.web import roles_required
-from workers import bp, certificates
+from registry.web.api import dump, load_query, operation, require_json_api_login
+from registry.core.errors import Forbidden
+from registry.core.extensions import db
+from registry.core.signing import key_ring
+from registry.web.helpers import roles_required
+from workers import bp
+from workers.certificates import services as certificates
 from workers.models import Worker
 
 

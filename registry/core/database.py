@@ -62,7 +62,7 @@ class TimestampMixin:
 
 def utcnow() -> dt.datetime:
     """The current time, aware UTC. Tests move the clock through registry.clock."""
-    from registry import clock
+    from registry.core import clock
 
     return clock.now()
 

@@ -15,16 +15,16 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from registry import clock
+from registry.core import clock
 from registry.accounts.models import Account, Role
 from registry.audit import services as audit
 from registry.enterprises.models import Enterprise, EnterpriseStaff
-from registry.errors import Conflict, Forbidden, NotFound
-from registry.extensions import db
-from registry.identity import mask_phone
-from registry.pagination import Page
+from registry.core.errors import Conflict, Forbidden, NotFound
+from registry.core.extensions import db
+from registry.core.idnumbers import mask_phone
+from registry.core.pagination import Page
 from workers import services
-from workers.departure import status_expression
+from workers.attendance.departure import status_expression
 from workers.models import Affiliation, AffiliationState, Worker
 
 ROSTER_STATES = (AffiliationState.PENDING.value, AffiliationState.CONFIRMED.value)
