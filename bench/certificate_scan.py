@@ -31,6 +31,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from workers.certificates.models import Certificate
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -46,7 +48,7 @@ def build_database(instance: Path, count: int, sample: int) -> list[str]:
     import flask_migrate
     import sqlalchemy as sa
 
-    from registry import MIGRATIONS_DIR, create_app
+    from registry.app import MIGRATIONS_DIR, create_app
     from registry.core import tokens
     from registry.core.crypto import lookup_hash
     from registry.core.extensions import db
@@ -76,7 +78,7 @@ def build_database(instance: Path, count: int, sample: int) -> list[str]:
                  # spread: most active, some departed
                  "due_on": today + dt.timedelta(days=random.randint(-10, 30))} for i in ids])
             chunk = [secrets.token_urlsafe(16) for _ in ids]
-            db.session.execute(sa.insert(certificates.Certificate),
+            db.session.execute(sa.insert(Certificate),
                                [{"worker_id": i, "public_id": c} for i, c in zip(ids, chunk)])
             public_ids.extend(chunk)
             db.session.commit()

@@ -144,10 +144,10 @@ def run_database(label: str, url: str, args, workdir: str) -> dict:
     import flask_migrate
     from cryptography.fernet import Fernet
 
-    from registry import MIGRATIONS_DIR, create_app
+    from registry.app import MIGRATIONS_DIR, create_app
     from registry.core import clock
-    from registry.enterprises.models import Enterprise
     from registry.core.extensions import db
+    from registry.enterprises.models import Enterprise
     from workers.attendance import departure
     from workers.roster import services as roster
 

@@ -93,9 +93,9 @@ def run_database(label: str, url: str, data_file: str, count: int, queries: dict
     import flask_migrate
     from cryptography.fernet import Fernet
 
-    from registry import MIGRATIONS_DIR, create_app
-    from registry.enterprises import fileio
+    from registry.app import MIGRATIONS_DIR, create_app
     from registry.core.extensions import db
+    from registry.enterprises import fileio
 
     if not skip_import:
         _reset(url)

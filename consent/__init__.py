@@ -1,22 +1,25 @@
 """Credit-information authorization (授权书): letters, signed consents, receipts, per-view grants."""
-from flask import Blueprint, Flask
+from __future__ import annotations
 
-bp = Blueprint("consent", __name__, template_folder="templates")
+from flask import Flask
+from flask_babel import gettext as _
+
+from consent import demo, grants, services, views
+from registry.core import signals
+from registry.web.home import ACCOUNT, MenuItem
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint, the personal-center link and the demo letter."""
-    from flask_babel import gettext as _
-
-    from consent.demo import seed_demo_letter
-    from registry.web.demo import register_demo_seeder
-    from registry.web.home import AccountLink, register_account_link
-
-    app.register_blueprint(bp)
-    register_account_link(app, AccountLink("consent.my_consents", lambda: _("My authorizations"), ("worker",)))
-    register_account_link(app, AccountLink("consent.admin_letters", lambda: _("Authorization letter versions"),
-                                           ("admin",)))
-    register_demo_seeder(app, seed_demo_letter)
+    """The letter, receipts and API; personal-center links; deletion; the demo letter."""
+    app.register_blueprint(views.bp)
+    signals.menu_items.connect(menu_items)
+    signals.account_deleting.connect(services.delete_consents)
+    signals.account_deleting.connect(grants.delete_grants)
+    signals.demo_seeding.connect(demo.seed_demo_letter)
 
 
-from consent import views  # noqa: E402,F401
+def menu_items(_app) -> list[MenuItem]:
+    return [
+        MenuItem(ACCOUNT, "consent.my_consents", lambda: _("My authorizations"), roles=("worker",)),
+        MenuItem(ACCOUNT, "consent.admin_letters", lambda: _("Authorization letter versions"), roles=("admin",)),
+    ]

@@ -21,7 +21,7 @@ DEMO_BODY = """本授权书为**演示用示例文本**，正式文本以平台�
 """
 
 
-def seed_demo_letter() -> str:
+def seed_demo_letter(_app) -> str:
     """Publish the sample letter once."""
     exists = db.session.scalar(sa.select(AuthorizationLetter.id).limit(1))
     if exists is None:

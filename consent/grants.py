@@ -11,52 +11,17 @@ import datetime as dt
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.orm import Mapped, mapped_column
 
-from registry.core import clock
+from consent.models import DataAccess, ViewGrant
 from registry.accounts.models import Account
-from registry.accounts.services import on_account_deleted
 from registry.audit import services as audit
-from registry.core.database import Base, utcnow
+from registry.core import clock
 from registry.core.errors import DomainError, Forbidden, NotFound
 from registry.core.extensions import db
 
 # The sections a household may be shown; a grant lists the ones it covers.
 SCOPES = ("basic", "identity", "work_history", "training", "insurance_health", "background_check", "tax",
           "bank_credit")
-
-
-class ViewGrant(Base):
-    """A household's time-limited, scoped permission to see a worker's credit data."""
-
-    __tablename__ = "view_grant"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    worker_id: Mapped[int] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"), index=True)
-    consumer_id: Mapped[int] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"), index=True)
-    scopes: Mapped[str] = mapped_column(sa.String(200))
-    valid_from: Mapped[dt.datetime]
-    valid_until: Mapped[dt.datetime]
-    face_check_id: Mapped[int | None] = mapped_column(sa.ForeignKey("face_check.id", ondelete="SET NULL"))
-    revoked_at: Mapped[dt.datetime | None]
-
-    @property
-    def scope_list(self) -> list[str]:
-        return [s for s in self.scopes.split(",") if s]
-
-    def is_live(self, now: dt.datetime) -> bool:
-        return self.revoked_at is None and self.valid_from <= now < self.valid_until
-
-
-class DataAccess(Base):
-    """One read of one section under a grant."""
-
-    __tablename__ = "data_access"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    grant_id: Mapped[int] = mapped_column(sa.ForeignKey("view_grant.id", ondelete="CASCADE"), index=True)
-    section: Mapped[str] = mapped_column(sa.String(32))
-    accessed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 def grant_lifetime() -> dt.timedelta:
@@ -131,7 +96,6 @@ def revoke_grant(worker: Account, grant_id: int) -> ViewGrant:
     return grant
 
 
-@on_account_deleted
 def delete_grants(account: Account) -> None:
     """Grants given or held by a deleted account go with it (reads cascade)."""
     ids = sa.select(ViewGrant.id).where(sa.or_(ViewGrant.worker_id == account.id,

@@ -43,3 +43,36 @@ class SignedConsent(Base):
     key_id: Mapped[str] = mapped_column(sa.String(40))
     signature: Mapped[str] = mapped_column(sa.String(120))
     revoked_at: Mapped[dt.datetime | None]
+
+
+class ViewGrant(Base):
+    """A household's time-limited, scoped permission to see a worker's credit data."""
+
+    __tablename__ = "view_grant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    consumer_id: Mapped[int] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    scopes: Mapped[str] = mapped_column(sa.String(200))
+    valid_from: Mapped[dt.datetime]
+    valid_until: Mapped[dt.datetime]
+    face_check_id: Mapped[int | None] = mapped_column(sa.ForeignKey("face_check.id", ondelete="SET NULL"))
+    revoked_at: Mapped[dt.datetime | None]
+
+    @property
+    def scope_list(self) -> list[str]:
+        return [s for s in self.scopes.split(",") if s]
+
+    def is_live(self, now: dt.datetime) -> bool:
+        return self.revoked_at is None and self.valid_from <= now < self.valid_until
+
+
+class DataAccess(Base):
+    """One read of one section under a grant."""
+
+    __tablename__ = "data_access"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(sa.ForeignKey("view_grant.id", ondelete="CASCADE"), index=True)
+    section: Mapped[str] = mapped_column(sa.String(32))
+    accessed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

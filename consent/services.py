@@ -2,55 +2,24 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Callable
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from consent.models import AuthorizationLetter, SignedConsent
-from registry.core import clock
 from registry.accounts.models import Account, Role
-from registry.accounts.services import on_account_deleted
 from registry.audit import services as audit
+from registry.core import clock, signals
 from registry.core.errors import Conflict, DomainError, Forbidden, NotFound
 from registry.core.extensions import db
-from registry.face import services as face
 from registry.core.signing import b64url, b64url_decode, canonical_json, key_ring
+from registry.face import services as face
 
 KEY_PURPOSE = "consent"
 
-# Other domains hook into signing without consent knowing them: guards may
-# refuse (a worker whose identity is not yet verified), listeners react to a
-# new or withdrawn consent (registration completes, certificates stop).
-_signing_guards: list[Callable[[Account], None]] = []
-_signed_listeners: list[Callable[[Account, SignedConsent], None]] = []
-_revoked_listeners: list[Callable[[Account, SignedConsent], None]] = []
-
-
-def before_signing(guard: Callable[[Account], None]) -> Callable[[Account], None]:
-    """Register a check that may refuse signing by raising DomainError."""
-    if guard not in _signing_guards:
-        _signing_guards.append(guard)
-    return guard
-
-
-def on_signed(listener: Callable[[Account, SignedConsent], None]) -> Callable[[Account, SignedConsent], None]:
-    """Register a function called in the same transaction when a worker signs."""
-    if listener not in _signed_listeners:
-        _signed_listeners.append(listener)
-    return listener
-
-
-def on_revoked(listener: Callable[[Account, SignedConsent], None]) -> Callable[[Account, SignedConsent], None]:
-    """Register a function called in the same transaction when a worker withdraws consent."""
-    if listener not in _revoked_listeners:
-        _revoked_listeners.append(listener)
-    return listener
-
-
 def letter_digest(title: str, body: str) -> str:
     """SHA-256 of the letter exactly as shown: title, blank line, body (UTF-8)."""
-    return hashlib.sha256(f"{title}\n\n{body}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{title}\n\n{body}".encode()).hexdigest()
 
 
 def publish_letter(title: str, body: str, actor_id: int | None) -> AuthorizationLetter:
@@ -111,8 +80,7 @@ def sign(account: Account, letter_version: int, letter_sha256: str, face_check_i
     existing = active_consent(account)
     if existing is not None:
         return existing  # a double submission signs once
-    for guard in _signing_guards:
-        guard(account)
+    signals.consent_signing.send(account)  # a receiver may refuse (identity not verified yet)
     check = face.claim_check(account, face_check_id, "consent")
     consent = SignedConsent(account_id=account.id, letter_id=letter.id, letter_version=letter.version,
                             letter_sha256=letter.sha256, face_check_id=check.id,
@@ -123,8 +91,7 @@ def sign(account: Account, letter_version: int, letter_sha256: str, face_check_i
     consent.key_id, consent.signature = kid, b64url(signature)
     audit.record("consent.signed", subject_id=account.id, consent_id=consent.id, letter_version=letter.version,
                  face_check_id=check.id)
-    for listener in _signed_listeners:
-        listener(account, consent)
+    signals.consent_signed.send(account, consent=consent)
     return consent
 
 
@@ -158,12 +125,10 @@ def revoke(account: Account, consent_id: int) -> SignedConsent:
         raise DomainError(_("This authorization was already withdrawn."), code="already_revoked", status=409)
     consent.revoked_at = clock.now()
     audit.record("consent.revoked", subject_id=account.id, consent_id=consent.id)
-    for listener in _revoked_listeners:
-        listener(account, consent)
+    signals.consent_revoked.send(account, consent=consent)
     return consent
 
 
-@on_account_deleted
 def delete_consents(account: Account) -> None:
     """A deleted account's consents go with it."""
     db.session.execute(sa.delete(SignedConsent).where(SignedConsent.account_id == account.id))

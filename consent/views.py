@@ -1,17 +1,19 @@
 """Authorization pages, the consent API and the operator's letter page."""
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from consent import bp, services
+from consent import services
 from consent.schemas import ConsentSchema, LetterInputSchema, LetterSchema, SignSchema
 from registry.accounts.models import Role
-from registry.web.api import dump, load_body, operation, require_json_api_login
 from registry.core.errors import DomainError
 from registry.news.markdown import render_markdown
+from registry.web.api import dump, load_body, operation, require_json_api_login
 from registry.web.helpers import flash_success, parse_form, refusal_errors, roles_required
+
+bp = Blueprint("consent", __name__, template_folder="templates")
 
 TAGS = ("consent",)
 

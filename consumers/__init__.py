@@ -1,22 +1,29 @@
 """Households: scanning certificates, asking to view, and viewing under a grant."""
-from flask import Blueprint, Flask
+from __future__ import annotations
 
-bp = Blueprint("consumers", __name__, template_folder="templates")
+from flask import Flask
+from flask_babel import gettext as _
+
+from consumers import services, views, worker_views
+from registry.core import signals
+from registry.web.home import ACCOUNT, MenuItem
+
+__all__ = ["init_app", "worker_views"]  # worker_views.py adds the worker's approval pages to views.bp
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint and the personal-center links."""
-    from flask_babel import gettext as _
-
-    from registry.web.home import AccountLink, register_account_link
-
-    app.register_blueprint(bp)
-    for endpoint, title, roles in (
-            ("consumers.scan_page", lambda: _("Scan a certificate"), ("consumer", "worker")),
-            ("consumers.my_views", lambda: _("Authorizations received"), ("consumer", "worker")),
-            ("consumers.worker_requests", lambda: _("Requests to view my credit information"), ("worker",)),
-            ("consumers.worker_grants", lambda: _("Authorizations I gave and who looked"), ("worker",))):
-        register_account_link(app, AccountLink(endpoint, title, roles))
+    """The scan, request and credit-view pages and API; personal-center links; deletion."""
+    app.register_blueprint(views.bp)
+    signals.menu_items.connect(menu_items)
+    signals.account_deleting.connect(services.delete_requests)
 
 
-from consumers import views, worker_views  # noqa: E402,F401
+def menu_items(_app) -> list[MenuItem]:
+    both, worker = ("consumer", "worker"), ("worker",)
+    return [
+        MenuItem(ACCOUNT, "consumers.scan_page", lambda: _("Scan a certificate"), roles=both),
+        MenuItem(ACCOUNT, "consumers.my_views", lambda: _("Authorizations received"), roles=both),
+        MenuItem(ACCOUNT, "consumers.worker_requests", lambda: _("Requests to view my credit information"),
+                 roles=worker),
+        MenuItem(ACCOUNT, "consumers.worker_grants", lambda: _("Authorizations I gave and who looked"), roles=worker),
+    ]

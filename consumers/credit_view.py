@@ -13,13 +13,15 @@ from flask_babel import gettext as _
 
 from consent.grants import ViewGrant, record_read
 from registry.accounts.models import Account
-from registry.enterprises.models import Enterprise
 from registry.core.extensions import db
-from registry.feeds import services as feeds
 from registry.core.idnumbers import mask_name
-from workers.profile import services as profile
+from registry.enterprises.models import Enterprise
+from registry.feeds import services as feeds
 from workers.attendance.departure import effective_status
+from workers.identity import messages as identity_messages
+from workers.identity import services as identity
 from workers.models import Affiliation, AffiliationState, Worker
+from workers.profile import services as profile
 
 
 @dataclass
@@ -54,12 +56,10 @@ def _section_basic(worker: Worker, account: Account) -> ViewSection:
 
 
 def _section_identity(worker: Worker) -> ViewSection:
-    from workers.identity import services as identity  # the identity step's module; imported late to keep workers' import order free
-
     record = identity.latest_verified(worker)
     if record is None:
         return ViewSection("identity", _("Identity verification"), None, None, None)
-    return ViewSection("identity", _("Identity verification"), identity.method_label(record.method),
+    return ViewSection("identity", _("Identity verification"), identity_messages.method_label(record.method),
                        record.verified_at, identity.public_summary(record))
 
 

@@ -57,7 +57,7 @@ class WorkerGrantSchema(GrantSchema):
     reads = fields.List(fields.Nested(ReadSchema))
 
 
-class SectionSchema(Schema):
+class CreditSectionSchema(Schema):
     key = fields.String()
     title = fields.String()
     source = fields.String(allow_none=True)
@@ -68,4 +68,4 @@ class SectionSchema(Schema):
 
 class CreditViewSchema(Schema):
     grant = fields.Nested(GrantSchema)
-    sections = fields.List(fields.Nested(SectionSchema))
+    sections = fields.List(fields.Nested(CreditSectionSchema))

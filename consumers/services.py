@@ -10,17 +10,17 @@ from flask_babel import gettext as _
 
 from consent import grants
 from consumers.models import RequestState, ScanAttempt, ViewRequest
-from registry.core import clock
 from registry.accounts.models import Account, Role
-from registry.accounts.services import on_account_deleted
-from registry.accounts.sms import send_sms
+from registry.accounts.sms import notify_by_sms
 from registry.audit import services as audit
+from registry.core import clock
 from registry.core.errors import Conflict, Forbidden, NotFound, RateLimited
 from registry.core.extensions import db
-from registry.face import services as face
 from registry.core.idnumbers import mask_name
+from registry.face import services as face
 from workers.certificates import services as certificates
-from workers.models import WorkStatus
+from workers.identity import services as identity
+from workers.models import Worker, WorkStatus
 
 FACE_PURPOSE = "view_approval"
 
@@ -95,8 +95,8 @@ def _open_request(consumer: Account, worker: Account, certificate_id: int) -> Vi
     db.session.add(request)
     db.session.flush()
     audit.record("view_request.opened", subject_id=worker.id, actor_id=consumer.id, request_id=request.id)
-    send_sms(worker.phone, f"{current_app.config['SMS_SIGNATURE']}{mask_name(consumer.name)}请求查看您的信用信息，"
-                           f"请在{_config_int('VIEW_REQUEST_MINUTES', 10)}分钟内登录平台刷脸授权或拒绝。")
+    notify_by_sms(worker.phone, f"{current_app.config['SMS_SIGNATURE']}{mask_name(consumer.name)}请求查看您的信用信息，"
+                                f"请在{_config_int('VIEW_REQUEST_MINUTES', 10)}分钟内登录平台刷脸授权或拒绝。")
     return request
 
 
@@ -186,14 +186,11 @@ def worker_photo(request: ViewRequest) -> bytes | None:
     """The worker's identity photo while the request is pending or approved."""
     if request.state not in (RequestState.PENDING.value, RequestState.APPROVED.value):
         return None
-    from workers.identity import services as identity
-    from workers.models import Worker
 
     worker = db.session.get(Worker, request.worker_id)
     return identity.photo_for(worker) if worker else None
 
 
-@on_account_deleted
 def delete_requests(account: Account) -> None:
     """Requests and scans made by or about a deleted account go with it."""
     db.session.execute(sa.delete(ScanAttempt).where(ScanAttempt.consumer_id == account.id))

@@ -1,17 +1,19 @@
 """Household pages and API: scan, follow the request, read under a grant."""
 from __future__ import annotations
 
-from flask import Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from consent import grants
-from consumers import bp, credit_view, services
+from consumers import credit_view, services
 from consumers.schemas import CreditViewSchema, ScanResultSchema, ScanSchema, ViewRequestSchema
 from registry.accounts.models import Role
-from registry.web.api import dump, load_body, operation, require_json_api_login
 from registry.core.errors import DomainError, NotFound
+from registry.web.api import dump, load_body, operation, require_json_api_login
 from registry.web.helpers import refusal_errors, roles_required
+
+bp = Blueprint("consumers", __name__, template_folder="templates")
 
 SCANNERS = (Role.CONSUMER.value, Role.WORKER.value)
 TAGS = ("scan",)

@@ -6,13 +6,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from consent import grants
-from consumers import bp, services
+from consumers import services
 from consumers.schemas import ApprovalSchema, GrantSchema, PendingRequestSchema, ViewRequestSchema, WorkerGrantSchema
+from consumers.views import bp
 from registry.accounts.models import Account, Role
-from registry.web.api import dump, load_body, operation, require_json_api_login
 from registry.core.errors import DomainError, Forbidden
 from registry.core.extensions import db
 from registry.core.idnumbers import mask_name
+from registry.web.api import dump, load_body, operation, require_json_api_login
 from registry.web.helpers import flash_success, parse_form, refusal_errors, roles_required
 
 TAGS = ("approvals",)

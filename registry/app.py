@@ -1,17 +1,46 @@
-"""The household-services credit registry (家政服务信用信息平台)."""
+"""create_app: the only module that knows every domain.
+
+Domains are initialised in layer order (lowest first), so signal receivers
+run in that order too; each brings its blueprint, menus and receivers in its
+own `init_app`, and each CLI group is added in one loop.
+"""
 from __future__ import annotations
 
 import logging
 import os
 from typing import Any
 
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, has_request_context, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+import consent
+import consumers
+import workers
+from idcard.cli import nfc_cli
+from registry import accounts, audit, enterprises, face, feeds, news
+from registry.accounts import cli as accounts_cli
+from registry.audit import cli as audit_cli
+from registry.core import cli as core_cli
 from registry.core import config as config_module
 from registry.core.crypto import EXTENSION_KEY, FieldCipher
 from registry.core.extensions import babel, csrf, db, login_manager, migrate
+from registry.enterprises import cli as enterprises_cli
+from registry.face import cli as face_cli
+from registry.feeds import cli as feeds_cli
+from registry.web import api, demo, errors, home, templating, transaction
+from workers import cli as workers_cli
+from workers.certificates import cli as certificates_cli
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+
+# Lowest layer first: the order receivers of a signal run in.
+DOMAINS = (accounts, audit, news, face, feeds, enterprises, consent, workers, consumers)
+
+CLI_GROUPS = (core_cli.cli, accounts_cli.cli, audit_cli.cli, demo.cli, face_cli.cli, feeds_cli.cli,
+              enterprises_cli.cli, workers_cli.cli, certificates_cli.cli, nfc_cli)
+
+# `flask demo enterprises` generates synthetic enterprises (the command lives with them).
+demo.cli.add_command(enterprises_cli.demo_enterprises)
 
 
 def create_app(test_config: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
@@ -36,22 +65,17 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     login_manager.init_app(app)
-    login_manager.login_view = "accounts.login"
-    login_manager.login_message = None
     app.extensions[EXTENSION_KEY] = FieldCipher(app.config["DATA_KEYS"], app.config["LOOKUP_KEY"])
 
-    from registry.accounts.sms import init_sms
-
-    init_sms(app)
-    _register_blueprints(app)
-    _register_cli(app)
-    _register_request_transaction(app)
-
-    from registry.core.errors import register_error_handlers
-    from registry.web.templating import init_templating
-
-    register_error_handlers(app)
-    init_templating(app)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(api.bp)
+    for domain in DOMAINS:
+        domain.init_app(app)
+    for group in CLI_GROUPS:
+        app.cli.add_command(group)
+    transaction.init_app(app)
+    errors.register_error_handlers(app)
+    templating.init_templating(app)
     return app
 
 
@@ -69,8 +93,6 @@ def _finish_config(app: Flask) -> None:
             os.makedirs(app.instance_path, exist_ok=True)
             config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "registry.sqlite")
     if config.get("TRUSTED_PROXIES"):
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         hops = int(config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"] = config.get("ENV") == "production"
@@ -78,90 +100,10 @@ def _finish_config(app: Flask) -> None:
 
 
 def _select_locale() -> str:
-    languages = ["zh", "en"]
+    languages = list(transaction.LANGUAGES)
     if not has_request_context():  # CLI commands and jobs speak the default language
         return "zh"
     chosen = request.args.get("lang") or session.get("lang")
     if chosen in languages:
         return chosen
     return request.accept_languages.best_match(languages) or "zh"
-
-
-def _register_blueprints(app: Flask) -> None:
-    from consent import init_app as init_consent
-    from consumers import init_app as init_consumers
-    from flask_babel import gettext
-
-    from registry.web import api, home
-    from registry.web.home import AccountLink, register_account_link
-    from registry.accounts import bp as accounts_bp
-    from registry.accounts.models import Account
-    from registry.accounts.services import load_session_account
-    from registry.enterprises import init_app as init_enterprises
-    from registry.face import bp as face_bp
-    from registry.feeds import services as feeds  # noqa: F401  (registers the account-deletion hook)
-    from registry.news import bp as news_bp
-    from workers import init_app as init_workers
-
-    app.register_blueprint(home.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(news_bp)
-    register_account_link(app, AccountLink("news.admin_list", lambda: gettext("News and policies"), ("admin",)))
-    app.register_blueprint(face_bp)
-    # Each domain registers its blueprint, home tiles and personal-center links.
-    init_enterprises(app)
-    init_workers(app)
-    init_consent(app)
-    init_consumers(app)
-    if app.config.get("ENV") != "production":
-        from registry.accounts import devtools
-
-        app.register_blueprint(devtools.bp)
-
-    @login_manager.user_loader
-    def load_user(session_id: str) -> Account | None:
-        return load_session_account(session_id)
-
-
-def _register_cli(app: Flask) -> None:
-    from registry.accounts.cli import admin_cli
-    from registry.audit.cli import audit_cli
-    from registry.web.demo import demo_cli
-    from registry.face.cli import face_cli
-    from registry.enterprises.cli import enterprises_cli  # also adds `flask demo enterprises`
-    from registry.feeds.cli import feeds_cli
-    from registry.core.keys import keys_cli
-    from workers.certificates.views import certs_cli
-    from workers.cli import workers_cli
-
-    for group in (admin_cli, audit_cli, keys_cli, demo_cli, enterprises_cli, feeds_cli, workers_cli, face_cli, certs_cli):
-        app.cli.add_command(group)
-    try:
-        from idcard.cli import nfc_cli
-    except ImportError:  # the NFC package is optional for the core app
-        return
-    app.cli.add_command(nfc_cli)
-
-
-def _register_request_transaction(app: Flask) -> None:
-    """One commit or rollback per request, here and nowhere else in request code."""
-
-    @app.before_request
-    def remember_language():
-        chosen = request.args.get("lang")
-        if chosen in ("zh", "en"):
-            session["lang"] = chosen
-
-    @app.after_request
-    def finish_transaction(response):
-        if response.status_code < 400 or g.get("commit_refusal"):
-            db.session.commit()
-        else:
-            db.session.rollback()
-        return response
-
-    @app.teardown_request
-    def discard_on_error(exc):
-        if exc is not None:
-            db.session.rollback()

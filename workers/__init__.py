@@ -1,34 +1,50 @@
 """Domestic workers (家政服务员): registration (enterprises, identity, authorization),
-profile, monthly check-in and departure, and the QR credit certificate."""
-from flask import Blueprint, Flask
+profile, monthly check-in and departure, and the QR credit certificate.
 
-bp = Blueprint("workers", __name__, template_folder="templates")
+One blueprint (`workers.views.bp`) carries the pages of every sub-package;
+the modules imported here add their routes to it.
+"""
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import gettext as _
+
+from registry.core import signals
+from registry.web.home import ACCOUNT, HOME, MenuItem
+from workers import services, views
+from workers.attendance import views as attendance_views
+from workers.certificates import services as certificates
+from workers.certificates import views as certificate_views
+from workers.identity import services as identity
+from workers.identity import views as identity_views
+from workers.profile import services as profile
+from workers.profile import views as profile_views
+from workers.roster import views as roster_views
+
+# Imported for their routes on views.bp.
+__all__ = ["attendance_views", "certificate_views", "identity_views", "init_app", "profile_views", "roster_views"]
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint and the home-page entry (the CLI group is workers.cli.workers_cli)."""
-    from flask_babel import gettext as _
-
-    from registry.web.home import AccountLink, HomeEntry, register_account_link, register_home_entry
-
-    from registry.enterprises.services import count_active_workers_with
-    from workers.services import count_active_affiliated
-
-    app.register_blueprint(bp)
-    count_active_workers_with(count_active_affiliated)
-    register_home_entry(app, HomeEntry(key="workers", endpoint="workers.home",
-                                       title=lambda: _("Worker services"),
-                                       subtitle=lambda: _("Profile, check-in and your enterprises")))
-    register_home_entry(app, HomeEntry(key="enterprise-roster", endpoint="workers.roster_page",
-                                       title=lambda: _("Enterprise workers"),
-                                       subtitle=lambda: _("For enterprise staff: confirm workers, see check-ins")))
-    register_account_link(app, AccountLink("workers.home", lambda: _("Worker services"), ("worker",)))
-    register_account_link(app, AccountLink("workers.review_queue", lambda: _("Identity reviews"), ("admin",)))
-    register_account_link(app, AccountLink("workers.certificate_page", lambda: _("Credit certificate"), ("worker",)))
+    """The pages and API of every sub-package, the menus, and the receivers of other domains' events."""
+    app.register_blueprint(views.bp)
+    signals.menu_items.connect(menu_items)
+    signals.enterprise_active_workers.connect(services.count_active_affiliated)
+    signals.consent_signing.connect(services.require_verified_identity)
+    signals.consent_signed.connect(services.complete_registration)
+    signals.consent_revoked.connect(services.withdraw_authorization)
+    for receiver in (certificates.delete_certificates, profile.delete_profile, services.delete_worker_data,
+                     identity.delete_identity_data):
+        signals.account_deleting.connect(receiver)
 
 
-from workers import authorization, services, views  # (routes, CLI commands and hooks register on import)
-from workers.certificates import views as certificate_views
-from workers.roster import views as enterprise_views
-from workers.identity import cli as identity_cli, views as identity_views
-from workers.profile import views as profile_views
+def menu_items(_app) -> list[MenuItem]:
+    return [
+        MenuItem(HOME, "workers.home", lambda: _("Worker services"),
+                 lambda: _("Profile, check-in and your enterprises"), key="workers"),
+        MenuItem(HOME, "workers.roster_page", lambda: _("Enterprise workers"),
+                 lambda: _("For enterprise staff: confirm workers, see check-ins"), key="enterprise-roster"),
+        MenuItem(ACCOUNT, "workers.home", lambda: _("Worker services"), roles=("worker",)),
+        MenuItem(ACCOUNT, "workers.review_queue", lambda: _("Identity reviews"), roles=("admin",)),
+        MenuItem(ACCOUNT, "workers.certificate_page", lambda: _("Credit certificate"), roles=("worker",)),
+    ]

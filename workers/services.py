@@ -1,30 +1,85 @@
 """Worker records, the worker's side of enterprise affiliations, notices and deletion.
 
-Check-ins are in checkins.py, the enterprise's side in roster.py, the
-profile in profile.py, the departure rule in departure.py.
+The departure rule is here; check-ins, the sweep and the reminders are in
+attendance/, the enterprise's side in roster/, the profile in profile/.
 """
 from __future__ import annotations
+
+import datetime as dt
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from registry.core import clock
+from consent import services as consent_services
+from consent.models import SignedConsent
 from registry.accounts.models import Account, Role
-from registry.accounts.services import on_account_deleted
 from registry.audit import services as audit
-from registry.enterprises.models import Enterprise
+from registry.core import clock
 from registry.core.errors import Conflict, DomainError, Forbidden, NotFound
 from registry.core.extensions import db
-from workers.attendance.departure import due_on_after
-from workers.models import (OPEN_STATES, Affiliation, AffiliationState, ProfileVersion, RegistrationStep, Worker,
-                            WorkerNotice)
+from registry.enterprises.models import Enterprise
+from workers.models import (
+    OPEN_STATES,
+    Affiliation,
+    AffiliationState,
+    RegistrationStep,
+    Worker,
+    WorkerNotice,
+    WorkStatus,
+)
+
+# --- the 30-day departure rule -------------------------------------------------
+# Days are China Standard Time calendar days, whatever the server's zone: a
+# worker who checks in at 23:50 CST on 1 March has used up 1 March, and one
+# who checks in at 00:10 CST on 2 March counts from 2 March. "More than 30
+# days ago" means: active through the 30th day after the check-in day
+# (`due_on`), departed from the 31st. attendance/ writes it (check-ins,
+# the sweep, the reminders); every domain reads it from here.
+
+ALLOWED_DAYS = 30
+
+
+def china_date(moment: dt.datetime) -> dt.date:
+    """The China-Standard-Time calendar date of an aware moment."""
+    return moment.astimezone(clock.CHINA_TZ).date()
+
+
+def due_on_after(moment: dt.datetime) -> dt.date:
+    """The last CST day a worker stays active after registering or checking in at moment."""
+    return china_date(moment) + dt.timedelta(days=ALLOWED_DAYS)
+
+
+def effective_status(worker: Worker, today: dt.date | None = None) -> str:
+    """active or departed, as of today's CST date; the same rule the sweep writes."""
+    today = today or clock.china_today()
+    return WorkStatus.DEPARTED.value if today > worker.due_on else WorkStatus.ACTIVE.value
+
+
+def days_left(worker: Worker, today: dt.date | None = None) -> int:
+    """Whole CST days until departure: 0 on the last active day, negative once departed."""
+    today = today or clock.china_today()
+    return (worker.due_on - today).days
+
+
+def status_expression(today: dt.date):
+    """SQL for effective_status, for filters and listings."""
+    return sa.case((Worker.due_on < today, WorkStatus.DEPARTED.value), else_=WorkStatus.ACTIVE.value)
+
+
+def status_summary(worker: Worker) -> dict:
+    """What the worker and the API show about the departure rule."""
+    today = clock.china_today()
+    return {
+        "status": effective_status(worker, today),
+        "last_check_in_at": worker.last_check_in_at,
+        "registered_at": worker.registered_at,
+        "due_on": worker.due_on,
+        "days_left": max(0, days_left(worker, today)) if effective_status(worker, today) == "active" else 0,
+        "registration_step": worker.registration_step,
+    }
+
 
 MAX_OPEN_AFFILIATIONS = 20
-
-
-def get_worker(account: Account) -> Worker | None:
-    """The worker record of an account, if it has one."""
-    return db.session.get(Worker, account.id)
 
 
 def ensure_worker(account: Account) -> Worker:
@@ -120,12 +175,6 @@ def withdraw_affiliation(worker: Worker, affiliation_id: int) -> Affiliation:
     return affiliation
 
 
-def has_open_affiliation(worker: Worker) -> bool:
-    """Whether the worker has at least one pending or confirmed enterprise."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Affiliation).where(
-        Affiliation.worker_id == worker.account_id, Affiliation.state.in_(OPEN_STATES))) > 0
-
-
 # --- notices -----------------------------------------------------------------
 
 def add_notice(worker_id: int, kind: str, enterprise_name: str | None = None) -> WorkerNotice:
@@ -134,17 +183,6 @@ def add_notice(worker_id: int, kind: str, enterprise_name: str | None = None) ->
     db.session.add(notice)
     db.session.flush()
     return notice
-
-
-def notice_text(notice: WorkerNotice) -> str:
-    """A notice in the reader's language."""
-    if notice.kind == "affiliation_ended":
-        return _("%(enterprise)s has ended your affiliation.", enterprise=notice.enterprise_name or "")
-    if notice.kind == "affiliation_rejected":
-        return _("%(enterprise)s did not confirm that you work there.", enterprise=notice.enterprise_name or "")
-    if notice.kind == "affiliation_confirmed":
-        return _("%(enterprise)s has confirmed that you work there.", enterprise=notice.enterprise_name or "")
-    return notice.kind
 
 
 def recent_notices(worker: Worker, limit: int = 10) -> list[WorkerNotice]:
@@ -160,21 +198,50 @@ def mark_notices_read(worker: Worker) -> int:
         read_at=clock.now())).rowcount or 0
 
 
-def count_active_affiliated(enterprise_id: int) -> int:
-    """Confirmed workers of an enterprise who are not departed (for the enterprise detail page)."""
+def count_active_affiliated(enterprise: Enterprise) -> int:
+    """Confirmed workers of an enterprise who are not departed (answers `signals.enterprise_active_workers`)."""
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(Affiliation)
-        .where(Affiliation.enterprise_id == enterprise_id, Affiliation.state == AffiliationState.CONFIRMED.value,
+        .where(Affiliation.enterprise_id == enterprise.id, Affiliation.state == AffiliationState.CONFIRMED.value,
                Affiliation.worker_due_on >= clock.china_today())) or 0
+
+
+# --- registration steps that follow the consent domain ---------------------
+# Step 3 (the authorization letter) lives in consent; these receivers tie
+# its signals to the worker's registration: signing needs a verified
+# identity and completes registration; withdrawing takes the worker back to
+# the authorization step, so certificates stop answering until they sign again.
+
+def require_verified_identity(account: Account) -> None:
+    """A worker signs only after the identity step (chip + face, or approved review)."""
+    worker = db.session.get(Worker, account.id)
+    if worker is None or worker.identity_verified_at is None:
+        raise DomainError(_("Verify your identity before signing the authorization letter."),
+                          code="identity_not_verified", status=409)
+
+def complete_registration(account: Account, consent: SignedConsent) -> None:
+    """The signed letter is the last step: the worker becomes a registered, active worker."""
+    worker = db.session.get(Worker, account.id)
+    worker.authorized_at = consent.signed_at
+    if worker.registration_step == RegistrationStep.AUTHORIZATION.value:
+        worker.registration_step = RegistrationStep.COMPLETE.value
+
+def withdraw_authorization(account: Account, consent: SignedConsent) -> None:
+    """Without a consent nothing may be shown: back to the authorization step."""
+    worker = db.session.get(Worker, account.id)
+    if worker is None or consent_services.active_consent(account) is not None:
+        return
+    worker.authorized_at = None
+    if worker.registration_step == RegistrationStep.COMPLETE.value:
+        worker.registration_step = RegistrationStep.AUTHORIZATION.value
 
 
 # --- deletion ----------------------------------------------------------------
 
-@on_account_deleted
 def delete_worker_data(account: Account) -> None:
     """Remove every worker row of a deleted account (注销); staff decisions lose their author."""
     db.session.execute(sa.update(Affiliation).where(Affiliation.decided_by_id == account.id)
                        .values(decided_by_id=None))
-    for model in (WorkerNotice, ProfileVersion, Affiliation):
+    for model in (WorkerNotice, Affiliation):
         db.session.execute(sa.delete(model).where(model.worker_id == account.id))
     db.session.execute(sa.delete(Worker).where(Worker.account_id == account.id))

@@ -1,18 +1,25 @@
 """Worker pages and /api/v1/workers/me endpoints: home, enterprises, check-in, notices."""
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from registry.accounts.models import Role
-from registry.web.api import dump, load_body, operation, require_json_api_login
 from registry.core.errors import DomainError
-from registry.web.helpers import flash_success, posted_face_check_id, refusal_errors, returned_face_check, roles_required
-from workers import bp, services
-from workers.attendance import checkins
-from workers.schemas import AffiliationListSchema, AffiliationSchema, CheckInResultSchema, CheckInSchema, ClaimSchema, \
-    WorkerStatusSchema
+from registry.core.extensions import db
+from registry.enterprises import search
+from registry.enterprises.models import Enterprise
+from registry.web.api import dump, load_body, operation, require_json_api_login
+from registry.web.helpers import (
+    flash_success,
+    refusal_errors,
+    roles_required,
+)
+from workers import messages, services
+from workers.schemas import AffiliationListSchema, AffiliationSchema, ClaimSchema
+
+bp = Blueprint("workers", __name__, template_folder="templates")
 
 TAGS = ("workers",)
 WORKER = Role.WORKER.value
@@ -38,8 +45,8 @@ def home():
     # Tiles of functions other domains build appear once their pages exist.
     present = current_app.view_functions
     tiles = {name: endpoint if endpoint in present else None for name, endpoint in OPTIONAL_TILES.items()}
-    page = render_template("workers/home.html", worker=worker, status=checkins.status_summary(worker),
-                           notices=[(n, services.notice_text(n)) for n in notices], unread=len(unread),
+    page = render_template("workers/home.html", worker=worker, status=services.status_summary(worker),
+                           notices=[(n, messages.notice_text(n)) for n in notices], unread=len(unread),
                            tiles=tiles, affiliations=services.list_affiliations(worker))
     services.mark_notices_read(worker)  # shown once as new
     return page
@@ -54,8 +61,6 @@ def enterprises_page():
     q = (request.args.get("q") or "").strip()[:50]
     found, search_error = [], None
     if q:
-        from registry.enterprises import search
-
         try:
             found = search.search(q, per_page=10).items
         except DomainError as exc:
@@ -86,47 +91,8 @@ def withdraw_page(affiliation_id: int):
     return redirect(url_for("workers.enterprises_page"))
 
 
-@bp.route("/workers/check-in", methods=["GET", "POST"])
-@roles_required(WORKER)
-def check_in_page():
-    """签到: the face component (purpose check_in) then this page's form completes the check-in."""
-    from registry.face import services as face
-
-    worker = services.ensure_worker(current_user)
-    errors: dict = {}
-    if request.method == "POST":
-        try:
-            result = checkins.check_in(current_user, posted_face_check_id())
-        except DomainError as exc:
-            errors = refusal_errors(exc)
-        else:
-            flash_success(_("Checked in. You are active until %(day)s.", day=result.worker.due_on.isoformat()))
-            return redirect(url_for("workers.check_in_page"))
-    return render_template("workers/check_in.html", worker=worker, status=checkins.status_summary(worker),
-                           errors=errors, face_check=returned_face_check(),
-                           enrolled=face.active_reference(current_user) is not None), 422 if errors else 200
-
-
 # --- API ---------------------------------------------------------------------
 
-@bp.get("/api/v1/workers/me/status")
-@operation("My working status: active or departed (离职), last check-in, days left", response=WorkerStatusSchema,
-           tags=TAGS)
-@require_json_api_login
-def api_status():
-    return dump(WorkerStatusSchema, checkins.status_summary(services.ensure_worker(current_user)))
-
-
-@bp.post("/api/v1/workers/me/check-ins")
-@operation("Monthly check-in (签到) with a passed face check of purpose check_in", body=CheckInSchema,
-           response=CheckInResultSchema, status=201, tags=TAGS)
-@require_json_api_login
-def api_check_in():
-    services.ensure_worker(current_user)  # role first: a household gets 403, not a validation error
-    data = load_body(CheckInSchema)
-    result = checkins.check_in(current_user, data["face_check_id"])
-    return dump(CheckInResultSchema, {**checkins.status_summary(result.worker), "reactivated": result.reactivated},
-                status=201)
 
 
 @bp.get("/api/v1/workers/me/affiliations")
@@ -153,9 +119,6 @@ def api_claim():
 @operation("Withdraw a claim or leave an enterprise", response=AffiliationSchema, tags=TAGS)
 @require_json_api_login
 def api_withdraw(affiliation_id: int):
-    from registry.enterprises.models import Enterprise
-    from registry.core.extensions import db
-
     worker = services.ensure_worker(current_user)
     affiliation = services.withdraw_affiliation(worker, affiliation_id)
     return dump(AffiliationSchema, _affiliation_item(affiliation, db.session.get(Enterprise, affiliation.enterprise_id)))
@@ -166,6 +129,6 @@ def api_withdraw(affiliation_id: int):
 @require_json_api_login
 def api_notices():
     worker = services.ensure_worker(current_user)
-    return {"items": [{"id": n.id, "kind": n.kind, "text": services.notice_text(n),
+    return {"items": [{"id": n.id, "kind": n.kind, "text": messages.notice_text(n),
                        "created_at": n.created_at.isoformat(), "read": n.read_at is not None}
                       for n in services.recent_notices(worker, 50)]}

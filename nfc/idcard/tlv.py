@@ -9,8 +9,8 @@ cannot exhaust the Python stack.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from .errors import TLVError
 
@@ -34,20 +34,20 @@ class TLV:
         """True when the tag says the value holds further TLV objects."""
         return bool(_first_tag_byte(self.tag) & 0x20)
 
-    def children(self) -> list["TLV"]:
+    def children(self) -> list[TLV]:
         """Decode the value as a sequence of TLV objects (one level)."""
         if not self.constructed:
             raise TLVError(f"tag {self.tag:X} is primitive, it has no children")
         return decode_all(self.value)
 
-    def find(self, tag: int) -> "TLV | None":
+    def find(self, tag: int) -> TLV | None:
         """Return the first direct child with ``tag`` or None."""
         for child in self.children():
             if child.tag == tag:
                 return child
         return None
 
-    def require(self, tag: int) -> "TLV":
+    def require(self, tag: int) -> TLV:
         """Return the first direct child with ``tag`` or raise TLVError."""
         found = self.find(tag)
         if found is None:

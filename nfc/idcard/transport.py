@@ -11,8 +11,7 @@ import errno
 import time
 from typing import Protocol, runtime_checkable
 
-from .errors import (CardRemovedError, NoCardError, NoReaderError,
-                     NotIsoDepError, TransportError)
+from .errors import CardRemovedError, NoCardError, NoReaderError, NotIsoDepError, TransportError
 
 
 @runtime_checkable
@@ -60,18 +59,19 @@ class NfcpyTransport:
         self._clf = None
         self._tag = None
 
-    def __enter__(self) -> "NfcpyTransport":
+    def __enter__(self) -> NfcpyTransport:
         return self.connect()
 
     def __exit__(self, *exc_info) -> None:
         self.close()
 
-    def connect(self) -> "NfcpyTransport":
+    def connect(self) -> NfcpyTransport:
         """Open the reader and activate the first ISO-DEP card found."""
-        import nfc
         import nfc.clf
         import nfc.tag
         import nfc.tag.tt4
+
+        import nfc
 
         try:
             self._clf = nfc.ContactlessFrontend(self.path)

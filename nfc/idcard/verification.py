@@ -13,8 +13,9 @@ import hmac
 import os
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from .cnid import parse_resident_record
 from .errors import IdCardError
@@ -172,7 +173,7 @@ class VerificationService:
                  require_active_authentication: bool = False) -> None:
         self.trust_store = trust_store
         self.nonces = nonce_store or InMemoryNonceStore()
-        self.now = now or (lambda: _dt.datetime.now(_dt.timezone.utc))
+        self.now = now or (lambda: _dt.datetime.now(_dt.UTC))
         self.require_aa = require_active_authentication
 
     def issue_challenge(self, session_key: str) -> bytes:

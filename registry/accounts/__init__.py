@@ -1,6 +1,27 @@
 """Accounts: registration, SMS codes, login, personal center, deletion."""
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("accounts", __name__, template_folder="templates")
+from flask import Flask
 
-from registry.accounts import views, api  # noqa: E402,F401  (routes register on import)
+from registry.accounts import api, demo, devtools, services, sms, views
+from registry.accounts.models import Account
+from registry.core import signals
+from registry.core.extensions import login_manager
+
+__all__ = ["api", "init_app"]  # api.py adds the /api/v1 routes to views.bp
+
+
+def init_app(app: Flask) -> None:
+    """The SMS backend, the session loader, the pages and API, the demo operator; the outbox only outside production."""
+    sms.init_sms(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    login_manager.user_loader(load_user)
+    app.register_blueprint(views.bp)
+    if app.config.get("ENV") != "production":
+        app.register_blueprint(devtools.bp)
+    signals.demo_seeding.connect(demo.seed_demo_operator)
+
+
+def load_user(session_id: str) -> Account | None:
+    return services.load_session_account(session_id)

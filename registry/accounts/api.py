@@ -6,16 +6,24 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
-from registry.core import clock
-from registry.accounts import bp, codes, services
+from registry.accounts import codes, services
 from registry.accounts.models import CodePurpose, Role
-from registry.accounts.schemas import (AccountSchema, CodeOnlySchema, CsrfSchema, LoginSchema,
-                                       NewPhoneConfirmSchema, NewPhoneSchema, RegisterSchema,
-                                       SendCodeResultSchema, SendCodeSchema)
-from registry.accounts.views import PHONE_CHANGE_KEY, old_phone_confirmed
-from registry.web.api import dump, load_body, operation, require_json_api_login
+from registry.accounts.schemas import (
+    AccountSchema,
+    CodeOnlySchema,
+    CsrfSchema,
+    LoginSchema,
+    NewPhoneConfirmSchema,
+    NewPhoneSchema,
+    RegisterSchema,
+    SendCodeResultSchema,
+    SendCodeSchema,
+)
+from registry.accounts.views import PHONE_CHANGE_KEY, bp, old_phone_confirmed
+from registry.core import clock
 from registry.core.errors import DomainError, NotFound
 from registry.core.idnumbers import mask_phone
+from registry.web.api import dump, load_body, operation, require_json_api_login
 from registry.web.helpers import client_ip
 
 TAGS = ("accounts",)

@@ -6,14 +6,14 @@ from flask.cli import AppGroup
 
 from registry.accounts import services
 from registry.accounts.models import Role
+from registry.core.effects import commit
 from registry.core.errors import DomainError
-from registry.core.extensions import db
 from registry.core.idnumbers import InvalidPhone, mask_phone, normalize_phone
 
-admin_cli = AppGroup("admin", help="Platform operator accounts.")
+cli = AppGroup("admin", help="Platform operator accounts.")
 
 
-@admin_cli.command("create")
+@cli.command("create")
 @click.option("--name", prompt="Name", help="The operator's name.")
 @click.option("--phone", prompt="Mobile number", help="Mainland mobile number used to log in by SMS code.")
 @click.option("--role", type=click.Choice([Role.ADMIN.value, Role.ENTERPRISE_STAFF.value]),
@@ -25,5 +25,5 @@ def create_admin(name: str, phone: str, role: str):
         account = services.create_privileged(Role(role), name.strip(), phone)
     except (InvalidPhone, DomainError) as exc:
         raise click.ClickException(str(exc)) from None
-    db.session.commit()
+    commit()
     click.echo(f"created {role} account {account.id} for {mask_phone(phone)}")

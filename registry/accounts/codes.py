@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from registry.core import clock
 from registry.accounts.models import CodePurpose, SmsCode
 from registry.accounts.sms import SmsDeliveryError, send_sms
 from registry.audit import services as audit
+from registry.core import clock
 from registry.core.crypto import lookup_hash
 from registry.core.errors import DomainError, RateLimited, RecordedRefusal
 from registry.core.extensions import db
@@ -32,7 +32,7 @@ def _code_hash(code_id: int, code: str) -> str:
 
 def _china_midnight_utc(now: dt.datetime) -> dt.datetime:
     local = now.astimezone(clock.CHINA_TZ)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(dt.timezone.utc)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
 
 
 def _retry_in(seconds: float) -> int:
@@ -47,7 +47,7 @@ def check_send_limits(phone_hash: str, client_hash: str | None, now: dt.datetime
         sa.select(sa.func.max(SmsCode.created_at)).where(SmsCode.phone_hash == phone_hash)
     )
     if latest is not None:
-        latest = latest.replace(tzinfo=dt.timezone.utc) if latest.tzinfo is None else latest
+        latest = latest.replace(tzinfo=dt.UTC) if latest.tzinfo is None else latest
         if now - latest < resend:
             wait = _retry_in((latest + resend - now).total_seconds())
             raise RateLimited(_("A code was just sent; you can ask again in %(seconds)s seconds.", seconds=wait),

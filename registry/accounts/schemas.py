@@ -6,7 +6,14 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from registry.accounts.models import CodePurpose, Role
-from registry.core.idnumbers import InvalidIdNumber, InvalidPhone, mask_id_number, mask_phone, normalize_id_number, normalize_phone
+from registry.core.idnumbers import (
+    InvalidIdNumber,
+    InvalidPhone,
+    mask_id_number,
+    mask_phone,
+    normalize_id_number,
+    normalize_phone,
+)
 
 
 class PhoneField(fields.String):

@@ -1,29 +1,16 @@
 """Account rules: registration, login, phone change and deletion (注销)."""
 from __future__ import annotations
 
-from typing import Callable
-
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from registry.core import clock
 from registry.accounts.codes import verify_code
 from registry.accounts.models import Account, CodePurpose, Role, SmsCode, SmsMessage
 from registry.audit import services as audit
+from registry.core import clock, signals
 from registry.core.crypto import lookup_hash
 from registry.core.errors import Conflict, DomainError, NotFound
 from registry.core.extensions import db
-
-# Domains register here what they must delete with an account, so deletion
-# stays one transaction without accounts knowing every table.
-_deletion_hooks: list[Callable[[Account], None]] = []
-
-
-def on_account_deleted(hook: Callable[[Account], None]) -> Callable[[Account], None]:
-    """Register a function that deletes a domain's rows of an account."""
-    if hook not in _deletion_hooks:
-        _deletion_hooks.append(hook)
-    return hook
 
 
 def find_by_phone(phone: str) -> Account | None:
@@ -132,10 +119,13 @@ def delete_account(account: Account, code: str) -> None:
 
 
 def erase_account(account: Account) -> None:
-    """Remove every row of an account; the audit log keeps a non-identifying note."""
+    """Remove every row of an account; the audit log keeps a non-identifying note.
+
+    Every domain holding rows of the person deletes them in its receiver of
+    `signals.account_deleting`, in this same transaction.
+    """
     role = account.role
-    for hook in _deletion_hooks:
-        hook(account)
+    signals.account_deleting.send(account)
     phone_hash = account.phone_hash
     db.session.execute(sa.delete(SmsCode).where(SmsCode.phone_hash == phone_hash))
     db.session.execute(sa.delete(SmsMessage).where(SmsMessage.phone_hash == phone_hash))

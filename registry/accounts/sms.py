@@ -1,6 +1,7 @@
 """SMS delivery backends: the outbox (embedded default) and an HTTP gateway."""
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from typing import Protocol
@@ -8,7 +9,10 @@ from typing import Protocol
 import requests
 from flask import Flask, current_app
 
+from registry.accounts.models import SmsMessage
+from registry.core.config import ConfigurationError
 from registry.core.crypto import lookup_hash
+from registry.core.effects import after_commit
 from registry.core.extensions import db
 from registry.core.idnumbers import mask_phone
 
@@ -33,8 +37,6 @@ class OutboxBackend:
     name = "outbox"
 
     def send(self, phone: str, body: str) -> None:
-        from registry.accounts.models import SmsMessage
-
         db.session.add(SmsMessage(phone=phone, phone_hash=lookup_hash(phone, "phone"),
                                   body=body, backend=self.name))
         db.session.flush()
@@ -85,14 +87,10 @@ def init_sms(app: Flask) -> None:
         backend: SmsBackend = OutboxBackend()
     elif kind == "http":
         if not app.config.get("SMS_GATEWAY_URL"):
-            from registry.core.config import ConfigurationError
-
             raise ConfigurationError("SMS_BACKEND=http needs REGISTRY_SMS_GATEWAY_URL")
         backend = HttpGatewayBackend(app.config["SMS_GATEWAY_URL"], app.config["SMS_GATEWAY_HEADERS"],
                                      app.config["SMS_GATEWAY_BODY_TEMPLATE"], app.config["SMS_GATEWAY_TIMEOUT"])
     else:
-        from registry.core.config import ConfigurationError
-
         raise ConfigurationError(f"unknown SMS backend {kind!r} (use outbox or http)")
     app.extensions["registry.sms"] = backend
 
@@ -100,3 +98,13 @@ def init_sms(app: Flask) -> None:
 def send_sms(phone: str, body: str) -> None:
     """Send one message through the app's backend."""
     current_app.extensions["registry.sms"].send(phone, body)
+
+
+def notify_by_sms(phone: str, body: str) -> None:
+    """Send a notice once the current transaction commits (never for a change that rolled back).
+
+    Best effort: a gateway failure is logged without the number and the
+    in-app state stands. Verification codes do not use this: their request
+    answers whether the code went out, so they are sent in the request.
+    """
+    after_commit(functools.partial(send_sms, phone, body))

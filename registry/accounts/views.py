@@ -3,19 +3,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from registry.core import clock
-from registry.accounts import bp, codes, services
+from registry.accounts import codes, services
 from registry.accounts.models import CodePurpose, Role
-from registry.accounts.schemas import (CodeOnlySchema, LoginSchema, NewPhoneConfirmSchema, NewPhoneSchema,
-                                       RegisterSchema)
+from registry.accounts.schemas import CodeOnlySchema, LoginSchema, NewPhoneConfirmSchema, NewPhoneSchema, RegisterSchema
+from registry.core import clock
 from registry.core.errors import DomainError
-from registry.web.home import account_links
 from registry.core.idnumbers import mask_id_number, mask_phone
 from registry.web.helpers import client_ip, flash_success, parse_form, refusal_errors, safe_next
+from registry.web.home import account_links
+
+bp = Blueprint("accounts", __name__, template_folder="templates")
 
 # How long a confirmed old number stays good for the second step of a phone change.
 PHONE_CHANGE_WINDOW = dt.timedelta(minutes=10)

@@ -6,10 +6,10 @@ from flask.cli import AppGroup
 
 from registry.audit import services
 
-audit_cli = AppGroup("audit", help="Audit log tools.")
+cli = AppGroup("audit", help="Audit log tools.")
 
 
-@audit_cli.command("verify")
+@cli.command("verify")
 def verify_command():
     """Check the hash chain; exit 1 and name the first broken link if any."""
     report = services.verify_chain()

@@ -12,7 +12,7 @@ _offset = dt.timedelta(0)
 
 def now() -> dt.datetime:
     """Aware UTC now, shifted by any offset a test has set."""
-    return dt.datetime.now(dt.timezone.utc) + _offset
+    return dt.datetime.now(dt.UTC) + _offset
 
 
 def china_today() -> dt.date:

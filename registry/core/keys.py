@@ -1,19 +1,12 @@
 """Data-key rotation: re-encrypt every encrypted column with the newest key."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from collections.abc import Iterator
 
-import click
 import sqlalchemy as sa
-from cryptography.fernet import Fernet
-from flask import current_app
-from flask.cli import AppGroup
 
-from registry.core.crypto import EXTENSION_KEY, EncryptedBytes, EncryptedText, FieldCipher
+from registry.core.crypto import EncryptedBytes, EncryptedText, FieldCipher
 from registry.core.extensions import db
-
-keys_cli = AppGroup("keys", help="Data-encryption keys.")
 
 
 def encrypted_columns() -> list[tuple[sa.Table, list[sa.Column]]]:
@@ -26,15 +19,17 @@ def encrypted_columns() -> list[tuple[sa.Table, list[sa.Column]]]:
     return found
 
 
-def reencrypt_all(cipher: FieldCipher, batch: int = 500) -> dict[str, int]:
-    """Re-seal every value not sealed by the newest key; returns rows changed per table."""
-    changed: dict[str, int] = {}
+def reencrypt_batches(cipher: FieldCipher, batch: int = 500) -> Iterator[tuple[str, int]]:
+    """Re-seal every value not sealed by the newest key, `batch` rows at a time.
+
+    Yields (table name, rows changed) after each batch; flushes only, so the
+    `flask keys rotate` job commits per batch and a rerun picks up the rest.
+    """
     for table, columns in encrypted_columns():
         pk = list(table.primary_key.columns)[0]
         # Read the raw tokens: the columns' own types would decrypt them.
         raw_cols = [sa.column(c.name, sa.LargeBinary) for c in columns]
         raw_table = sa.table(table.name, sa.column(pk.name), *raw_cols)
-        count = 0
         last = None
         while True:
             query = sa.select(raw_table).order_by(raw_table.c[pk.name]).limit(batch)
@@ -42,7 +37,9 @@ def reencrypt_all(cipher: FieldCipher, batch: int = 500) -> dict[str, int]:
                 query = query.where(raw_table.c[pk.name] > last)
             rows = db.session.execute(query).all()
             if not rows:
+                yield table.name, 0
                 break
+            count = 0
             for row in rows:
                 mapping = row._mapping
                 last = mapping[pk.name]
@@ -54,34 +51,12 @@ def reencrypt_all(cipher: FieldCipher, batch: int = 500) -> dict[str, int]:
                 if updates:
                     db.session.execute(sa.update(raw_table).where(raw_table.c[pk.name] == last).values(**updates))
                     count += 1
-            db.session.commit()
-        changed[table.name] = count
+            yield table.name, count
+
+
+def reencrypt_all(cipher: FieldCipher, batch: int = 500) -> dict[str, int]:
+    """Every batch in the caller's one transaction; returns rows changed per table."""
+    changed: dict[str, int] = {}
+    for table, count in reencrypt_batches(cipher, batch):
+        changed[table] = changed.get(table, 0) + count
     return changed
-
-
-@keys_cli.command("generate")
-def generate_key():
-    """Print a new data key (put it first in REGISTRY_DATA_KEYS, then run rotate)."""
-    click.echo(Fernet.generate_key().decode())
-
-
-@keys_cli.command("rotate")
-@click.option("--new-key/--no-new-key", default=None,
-              help="Add a fresh key to instance/keys.json first (default in development).")
-def rotate(new_key: bool | None):
-    """Re-encrypt all sensitive fields with the newest data key."""
-    config = current_app.config
-    keys_path = Path(current_app.instance_path) / "keys.json"
-    if new_key is None:
-        new_key = config["ENV"] != "production" and keys_path.exists()
-    if new_key:
-        stored = json.loads(keys_path.read_text())
-        stored["DATA_KEYS"] = [Fernet.generate_key().decode()] + stored["DATA_KEYS"]
-        keys_path.write_text(json.dumps(stored, indent=2))
-        config["DATA_KEYS"] = stored["DATA_KEYS"]
-        current_app.extensions[EXTENSION_KEY] = FieldCipher(config["DATA_KEYS"], config["LOOKUP_KEY"])
-        click.echo(f"added a new data key to {keys_path}")
-    changed = reencrypt_all(current_app.extensions[EXTENSION_KEY])
-    for table, count in changed.items():
-        click.echo(f"{table}: {count} rows re-encrypted")
-    click.echo("all sensitive fields are sealed with the newest key; older keys may now be retired")

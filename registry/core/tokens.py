@@ -73,8 +73,8 @@ def verify(ring: KeyRing, token: str, token_type: str) -> VerifiedToken:
     if not isinstance(iat, int) or not isinstance(exp, int) or isinstance(iat, bool) or isinstance(exp, bool):
         raise TokenError("malformed")
     now = clock.now()
-    issued = dt.datetime.fromtimestamp(iat, dt.timezone.utc)
-    expires = dt.datetime.fromtimestamp(exp, dt.timezone.utc)
+    issued = dt.datetime.fromtimestamp(iat, dt.UTC)
+    expires = dt.datetime.fromtimestamp(exp, dt.UTC)
     if issued > now + CLOCK_SKEW:
         raise TokenError("not_yet_valid")
     if expires <= now:

@@ -1,22 +1,25 @@
 """Enterprise credit registry (企业信用查询): profiles, credit records, search, import."""
-from flask import Blueprint, Flask
+from __future__ import annotations
 
-bp = Blueprint("enterprises", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/static/enterprises")
+from flask import Flask
+from flask_babel import gettext as _
+
+from registry.core import signals
+from registry.enterprises import admin, views
+from registry.web.home import ACCOUNT, HOME, MenuItem
+
+__all__ = ["admin", "init_app"]  # admin.py adds the operator pages to views.bp
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint and the home-page entry (the CLI group is registry.enterprises.cli)."""
-    from flask_babel import gettext as _
-
-    from registry.web.home import AccountLink, HomeEntry, register_account_link, register_home_entry
-
-    app.register_blueprint(bp)
-    register_home_entry(app, HomeEntry(key="enterprises", endpoint="enterprises.search_page",
-                                       title=lambda: _("Enterprise credit"),
-                                       subtitle=lambda: _("Query by region, credit code, name or brand")))
-    register_account_link(app, AccountLink("enterprises.admin_list", lambda: _("Enterprise credit records"),
-                                           ("admin",)))
+    """The public search and detail pages, the operator's pages and their menu entries."""
+    app.register_blueprint(views.bp)
+    signals.menu_items.connect(menu_items)
 
 
-from registry.enterprises import admin, views  # noqa: E402,F401
+def menu_items(_app) -> list[MenuItem]:
+    return [
+        MenuItem(HOME, "enterprises.search_page", lambda: _("Enterprise credit"),
+                 lambda: _("Query by region, credit code, name or brand"), key="enterprises"),
+        MenuItem(ACCOUNT, "enterprises.admin_list", lambda: _("Enterprise credit records"), roles=("admin",)),
+    ]

@@ -5,10 +5,12 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from registry.accounts import services as accounts
 from registry.accounts.models import Role
-from registry.enterprises import bp, catalog, fileio, regions, search, services
-from registry.enterprises.schemas import EnterpriseFormSchema, RecordFormSchema
 from registry.core.errors import DomainError
+from registry.enterprises import catalog, fileio, regions, search, services
+from registry.enterprises.schemas import EnterpriseFormSchema, RecordFormSchema
+from registry.enterprises.views import bp
 from registry.web.helpers import flash_success, refusal_errors, roles_required
 
 admin_only = roles_required(Role.ADMIN.value)
@@ -103,8 +105,6 @@ def admin_record_delete(code: str, record_id: int):
 @admin_only
 def admin_add_staff(code: str):
     """Attach an enterprise-staff account (by phone) to this enterprise."""
-    from registry.accounts import services as accounts
-
     enterprise = services.get_by_code(code)
     account = accounts.find_by_phone(request.form.get("phone", "").strip())
     if account is None:

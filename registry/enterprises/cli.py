@@ -5,16 +5,18 @@ import csv
 import sys
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
-from registry.web.demo import demo_cli
-from registry.enterprises import demo, fileio, loader, services, validation
+from registry.accounts import services as accounts
+from registry.core.effects import commit
+from registry.core.errors import DomainError
 from registry.core.extensions import db
+from registry.enterprises import demo, fileio, loader, services, validation
 
-enterprises_cli = AppGroup("enterprises", help="Enterprise credit registry: import, export, staff.")
+cli = AppGroup("enterprises", help="Enterprise credit registry: import, export, staff.")
 
 
-@enterprises_cli.command("import")
+@cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--source", help="Source name of the file's credit records (default: the file name); "
                                "records of this source are replaced for every enterprise in the file.")
@@ -28,9 +30,12 @@ def import_command(path, source, fmt, encoding, errors_path, batch_size):
     try:
         _enc, lines = fileio.detect_encoding(path, encoding)
         with click.progressbar(length=max(lines, 1), label="importing", file=sys.stderr) as bar:
-            report = fileio.import_file(path, source=source, fmt=fmt, encoding=encoding, batch_size=batch_size,
-                                        progress=bar.update)
+            for report, lines_read in fileio.import_batches(path, source=source, fmt=fmt, encoding=encoding,  # noqa: B007 - the last report yielded is the result
+                                                            batch_size=batch_size):
+                commit()  # a killed run keeps whole batches; rerunning completes the job
+                bar.update(lines_read)
     except fileio.FileRejected as exc:
+        db.session.rollback()
         raise click.ClickException(f"{path}: {exc}") from None
     click.echo(f"{report.rows} rows read ({report.format}, {report.encoding}): {report.inserted} added, "
                f"{report.updated} updated, {report.rejected} rejected")
@@ -47,7 +52,7 @@ def import_command(path, source, fmt, encoding, errors_path, batch_size):
         sys.exit(1)
 
 
-@enterprises_cli.command("export")
+@cli.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True, allow_dash=True), default="-")
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default=None,
               help="Default: from the extension, else CSV.")
@@ -64,14 +69,11 @@ def export_command(path, fmt, encoding):
         click.echo(f"{count} enterprises written to {path}", err=True)
 
 
-@enterprises_cli.command("add-staff")
+@cli.command("add-staff")
 @click.option("--phone", required=True, help="Phone of an existing enterprise-staff account.")
 @click.option("--code", required=True, help="Unified social credit code of the enterprise.")
 def add_staff_command(phone, code):
     """Make an enterprise-staff account belong to an enterprise."""
-    from registry.accounts import services as accounts
-    from registry.core.errors import DomainError
-
     account = accounts.find_by_phone(phone.strip())
     if account is None:
         raise click.ClickException("no account with this phone")
@@ -81,11 +83,12 @@ def add_staff_command(phone, code):
     except DomainError as exc:
         db.session.rollback()
         raise click.ClickException(exc.message) from None
-    db.session.commit()
+    commit()
     click.echo(f"account {account.id} now belongs to {enterprise.name} ({enterprise.credit_code})")
 
 
-@demo_cli.command("enterprises")
+@click.command("enterprises")
+@with_appcontext
 @click.option("--count", default=200, show_default=True, type=click.IntRange(1, 100_000_000))
 @click.option("--start", default=0, show_default=True, type=click.IntRange(0, 10**12),
               help="First sequence number (to extend an existing data set).")
@@ -106,8 +109,8 @@ def demo_enterprises(count, start, output):
             batch.append(validation.clean_enterprise(raw, default_source=demo.DEMO_SOURCE))
             if len(batch) >= 2000:
                 a, u = loader.upsert_batch(batch, demo.DEMO_SOURCE)
-                db.session.commit()
+                commit()
                 added, updated, batch = added + a, updated + u, []
         a, u = loader.upsert_batch(batch, demo.DEMO_SOURCE)
-        db.session.commit()
+        commit()
     click.echo(f"synthetic enterprises ready: {added + a} added, {updated + u} updated")

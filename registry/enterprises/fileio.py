@@ -11,17 +11,19 @@ import csv
 import datetime as dt
 import functools
 import json
+import multiprocessing
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import IO, Callable, Iterator
+from typing import IO
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from registry.core.extensions import db
 from registry.enterprises import catalog, loader, validation
 from registry.enterprises.models import Enterprise
-from registry.core.extensions import db
 
 CSV_COLUMNS = validation.FIELDS
 REQUIRED_COLUMNS = ("credit_code", "name")
@@ -175,16 +177,16 @@ def _chunked(rows: Iterator, size: int) -> Iterator[list]:
 PARALLEL_MIN_LINES = 20_000
 
 
-def import_file(path: str, *, source: str | None = None, fmt: str | None = None, encoding: str | None = None,
-                batch_size: int = 5000, progress: Callable[[int], None] | None = None,
-                workers: int | None = None) -> ImportReport:
-    """Upsert every good row of a file, one committed transaction per batch.
+def import_batches(path: str, *, source: str | None = None, fmt: str | None = None, encoding: str | None = None,
+                   batch_size: int = 5000, workers: int | None = None) -> Iterator[tuple[ImportReport, int]]:
+    """Upsert every good row of a file, batch by batch; yields (report so far, lines read since) per batch.
 
     Bad rows are reported (line, field, reason) and skipped; a code seen twice
-    in the file keeps its first row. Killing the process loses at most the
-    batch in flight, and importing the file again completes the job (rows
-    already loaded unchanged are skipped). Big files are parsed and checked
-    by a worker process while this one writes to the database.
+    in the file keeps its first row. Flushes only: `flask enterprises import`
+    commits after each batch, so killing it loses at most the batch in
+    flight, and importing the file again completes the job (rows already
+    loaded unchanged are skipped). Big files are parsed and checked by a
+    worker process while this one writes to the database.
     """
     report = ImportReport()
     report.format = detect_format(path, fmt)
@@ -200,8 +202,6 @@ def import_file(path: str, *, source: str | None = None, fmt: str | None = None,
         rows = _csv_rows(handle, report) if report.format == "csv" else _jsonl_rows(handle, report)
         chunks = _chunked(rows, 1000)
         if workers:
-            import multiprocessing
-
             pool = multiprocessing.get_context("spawn").Pool(workers)
             results = pool.imap(functools.partial(_clean_chunk, source=source), chunks, chunksize=1)
         else:
@@ -220,29 +220,29 @@ def import_file(path: str, *, source: str | None = None, fmt: str | None = None,
                     seen[data["credit_code"]] = line
                     batch.append(data)
                     if len(batch) >= batch_size:
-                        _commit_batch(batch, source, report)
+                        _load_batch(batch, source, report)
                         batch = []
-                        if progress:
-                            progress(line - last_line)
-                            last_line = line
-            _commit_batch(batch, source, report)
+                        yield report, line - last_line
+                        last_line = line
+            _load_batch(batch, source, report)
         finally:
             if pool is not None:
                 pool.terminate()
                 pool.join()
-    if progress:
-        progress(max(0, lines - last_line))
     report.errors.sort(key=lambda e: e.line)
+    yield report, max(0, lines - last_line)
+
+
+def import_file(path: str, **options) -> ImportReport:
+    """Every batch of `import_batches` in the caller's one transaction; returns the report."""
+    report = ImportReport()
+    for report, _lines in import_batches(path, **options):  # noqa: B007 - the last report yielded is the result
+        pass
     return report
 
 
-def _commit_batch(batch: list[dict], source: str, report: ImportReport) -> None:
-    try:
-        inserted, updated = loader.upsert_batch(batch, source)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+def _load_batch(batch: list[dict], source: str, report: ImportReport) -> None:
+    inserted, updated = loader.upsert_batch(batch, source)
     report.inserted += inserted
     report.updated += updated
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Iterable
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 
 from registry.core.database import utcnow
+from registry.core.extensions import db
 from registry.enterprises import catalog
 from registry.enterprises.models import CreditRecord, Enterprise, EnterpriseBrand
 from registry.enterprises.search import search_fields
-from registry.core.extensions import db
 
 enterprise_t = Enterprise.__table__
 brand_t = EnterpriseBrand.__table__
@@ -140,7 +140,7 @@ def _sqlite_value(value):
     if kind is dt.date:
         return value.isoformat()
     if kind is dt.datetime:
-        return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     return value
 
 
@@ -159,7 +159,7 @@ def bulk_insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None
     if connection.dialect.name == "postgresql":
         def fix(value):
             if isinstance(value, dt.datetime):
-                return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+                return value.astimezone(dt.UTC).replace(tzinfo=None)
             return value
 
         with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:

@@ -7,7 +7,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.core.database import Base, TimestampMixin
+from registry.core.database import Base, TimestampMixin, utcnow
 
 # Separates name and brands in Enterprise.search_text, so a match never spans
 # two fields and "\x1f" + query finds a name or brand *prefix*.
@@ -51,10 +51,10 @@ class Enterprise(TimestampMixin, Base):
     # Hash of the file row last loaded; a re-run skips rows whose hash is unchanged.
     import_hash: Mapped[str | None] = mapped_column(sa.String(40))
 
-    brands: Mapped[list["EnterpriseBrand"]] = relationship(
+    brands: Mapped[list[EnterpriseBrand]] = relationship(
         back_populates="enterprise", cascade="all, delete-orphan", order_by="EnterpriseBrand.id",
         passive_deletes=True)
-    records: Mapped[list["CreditRecord"]] = relationship(
+    records: Mapped[list[CreditRecord]] = relationship(
         back_populates="enterprise", cascade="all, delete-orphan", passive_deletes=True,
         order_by="(CreditRecord.occurred_on.desc(), CreditRecord.id.desc())")
 
@@ -116,6 +116,4 @@ class EnterpriseStaff(Base):
 
 
 def _now() -> dt.datetime:
-    from registry.core.database import utcnow
-
     return utcnow()

@@ -23,12 +23,13 @@ import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from registry.enterprises import catalog, creditcode
-from registry.enterprises.models import FIELD_SEPARATOR, Enterprise
 from registry.core.errors import DomainError
 from registry.core.extensions import db
+from registry.enterprises import catalog, creditcode
+from registry.enterprises.models import FIELD_SEPARATOR, Enterprise
 
 COUNT_CAP = 1000
 DENSE_ROWS = 50_000
@@ -276,8 +277,6 @@ def search(q: str | None = None, *, province: str | None = None, city: str | Non
            service: str | None = None, code: str | None = None, page: int = 1,
            per_page: int = 20) -> SearchResult:
     """Ranked, paginated search; raises QueryTooShort for one-character queries."""
-    from flask_babel import gettext as _
-
     q = normalize_text(q or "")[:MAX_QUERY_LENGTH]
     code = creditcode.normalize(code) if code else None
     filters = _filters(province, city, service, code)

@@ -10,8 +10,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from registry.core import clock
+from registry.accounts.models import Account, Role
 from registry.audit import services as audit
+from registry.core import clock, signals
+from registry.core.errors import Conflict, DomainError, NotFound
+from registry.core.extensions import db
 from registry.enterprises import catalog
 from registry.enterprises.models import (
     CreditRecord,
@@ -20,8 +23,6 @@ from registry.enterprises.models import (
     EnterpriseStaff,
 )
 from registry.enterprises.search import search_fields
-from registry.core.errors import Conflict, DomainError, NotFound
-from registry.core.extensions import db
 
 PROFILE_FIELDS = ("name", "province_code", "city_code", "district_code", "address", "legal_representative",
                   "registered_on", "registered_capital_yuan", "business_scope", "status", "commitment_signed_on",
@@ -143,21 +144,14 @@ def credit_summary(enterprise: Enterprise) -> CreditSummary:
     return CreditSummary(current_adverse, ordered, current_ids)
 
 
-_active_worker_counters: list = []
-
-
-def count_active_workers_with(counter) -> None:
-    """Let the workers domain say how many active workers an enterprise has
-    (the registry core does not import the domains built on it)."""
-    if counter not in _active_worker_counters:
-        _active_worker_counters.append(counter)
-
-
 def affiliated_active_workers(enterprise: Enterprise) -> int | None:
-    """How many active, confirmed workers the enterprise has; None when no workers domain is installed."""
-    if not _active_worker_counters:
-        return None
-    return sum(counter(enterprise.id) for counter in _active_worker_counters)
+    """How many active, confirmed workers the enterprise has; None when no domain counts them.
+
+    The workers domain answers through `signals.enterprise_active_workers`
+    (this domain sits below it and does not import it).
+    """
+    counts = [count for _receiver, count in signals.enterprise_active_workers.send(enterprise)]
+    return sum(counts) if counts else None
 
 
 # --- staff -------------------------------------------------------------------
@@ -170,8 +164,6 @@ def staff_enterprise(account_id: int) -> Enterprise | None:
 
 def add_staff(account, enterprise: Enterprise, actor_id: int | None) -> EnterpriseStaff:
     """Attach an enterprise-staff account to its (one) enterprise; moving it replaces the link."""
-    from registry.accounts.models import Role
-
     if account.role != Role.ENTERPRISE_STAFF.value:
         raise DomainError("only enterprise staff accounts can belong to an enterprise",
                           code="not_enterprise_staff", fields={"phone": ["not an enterprise staff account"]})
@@ -188,7 +180,5 @@ def add_staff(account, enterprise: Enterprise, actor_id: int | None) -> Enterpri
 
 def list_staff(enterprise: Enterprise) -> list:
     """Staff accounts of an enterprise."""
-    from registry.accounts.models import Account
-
     return list(db.session.scalars(sa.select(Account).join(EnterpriseStaff, EnterpriseStaff.account_id == Account.id)
                                    .where(EnterpriseStaff.enterprise_id == enterprise.id).order_by(Account.id)))

@@ -1,17 +1,20 @@
 """Public enterprise credit pages and the /api/v1/enterprises endpoints."""
 from __future__ import annotations
 
-from flask import current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 from marshmallow import ValidationError
 
-from registry.web.api import dump, load_query, operation
-from registry.enterprises import bp, catalog, regions, search, services
+from registry.core.errors import DomainError, NotFound
+from registry.enterprises import catalog, regions, search, services
 from registry.enterprises.schemas import (
     EnterpriseSchema,
     SearchPageSchema,
     SearchQuerySchema,
 )
-from registry.core.errors import DomainError, NotFound
+from registry.web.api import dump, load_query, operation
+
+bp = Blueprint("enterprises", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/static/enterprises")
 
 
 def _run_search(args: dict) -> search.SearchResult:

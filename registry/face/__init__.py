@@ -1,6 +1,13 @@
 """Face verification with action liveness, a service the domains call (人脸核验)."""
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("face", __name__, template_folder="templates")
+from flask import Flask
 
-from registry.face import services, views  # noqa: F401  (routes and the deletion hook register on import)
+from registry.core import signals
+from registry.face import services, views
+
+
+def init_app(app: Flask) -> None:
+    """The capture pages and API; a deleted account's references and checks go with it."""
+    app.register_blueprint(views.bp)
+    signals.account_deleting.connect(services.delete_face_data)

@@ -2,34 +2,33 @@
 from __future__ import annotations
 
 import itertools
+import time
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
+from registry.face import engine, pool
+from registry.face.providers import EmbeddedProvider
 from registry.face.settings import DEFAULTS, setting, thresholds
 
-face_cli = AppGroup("face", help="Face verification tools.")
+cli = AppGroup("face", help="Face verification tools.")
 
 
-@face_cli.command("thresholds")
+@cli.command("thresholds")
 def show_thresholds():
     """Print the thresholds in force (config overrides marked with *)."""
-    from flask import current_app
-
     for name in sorted(DEFAULTS):
         mark = "*" if name in current_app.config and current_app.config[name] != DEFAULTS[name] else " "
         click.echo(f"{mark} {name} = {setting(name)!r}")
     click.echo(f"recorded with each check: {thresholds()}")
 
 
-@face_cli.command("compare")
+@cli.command("compare")
 @click.argument("photos", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def compare(photos: tuple[Path, ...]):
     """Print the descriptor distance of every pair of PHOTOS (to choose FACE_MATCH_THRESHOLD)."""
-    from registry.face import engine
-    from registry.face.providers import EmbeddedProvider
-
     provider = EmbeddedProvider()
     descriptors = {}
     with click.progressbar(photos, label="Analysing") as bar:
@@ -46,13 +45,9 @@ def compare(photos: tuple[Path, ...]):
         click.echo(f"{distance:6.3f}  {verdict:<9}  {a}  {b}")
 
 
-@face_cli.command("warm")
+@cli.command("warm")
 def warm():
     """Load the models (and start the descriptor helper) before the first check."""
-    import time
-
-    from registry.face import engine, pool
-
     started = time.perf_counter()
     engine.MODELS.get()
     pool.warm_up(int(setting("FACE_DESCRIPTOR_PROCESSES")))

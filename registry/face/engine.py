@@ -74,7 +74,7 @@ class _Models:
         if loaded is None:
             with self._lock:
                 if self._loaded is None:
-                    import dlib
+                    import dlib  # noqa: PLC0415 - dlib loads native code and models; only when a face is checked
 
                     folder = models_folder()
                     self._loaded = (
@@ -98,7 +98,7 @@ def engine_version() -> str:
     try:
         dlib_version = metadata.version("dlib-bin")
     except metadata.PackageNotFoundError:  # a source build of dlib
-        import dlib
+        import dlib  # noqa: PLC0415 - dlib loads native code and models; only when a face is checked
 
         dlib_version = dlib.__version__
     try:
@@ -144,7 +144,7 @@ def analyse(pixels: np.ndarray, limits: QualityLimits, *, upsample: int = 0,
     too_bright, blurred. With describe=False the descriptor is left to the
     caller (see registry.face.pool), which computes it from `chip`.
     """
-    import dlib
+    import dlib  # noqa: PLC0415 - dlib loads native code and models; only when a face is checked
 
     predictor = MODELS.get()[1]
     faces = detect(pixels, limits.min_score, upsample)

@@ -81,3 +81,10 @@ _SIGNATURES = {
 
 def _known_signature(data: bytes, formats: tuple[str, ...]) -> bool:
     return any(data.startswith(magic) for fmt in formats for magic in _SIGNATURES.get(fmt, ()))
+
+
+def to_jpeg(pixels, quality: int = 90) -> bytes:
+    """JPEG bytes of an RGB pixel array."""
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import logging
 import multiprocessing
+import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 
@@ -35,9 +36,8 @@ def _start_helper() -> None:
     # Only the ResNet: the helper never detects or finds landmarks, and the
     # 68-point model alone is about 100 MB in memory.
     global _helper_encoder
-    import os
 
-    import dlib
+    import dlib  # noqa: PLC0415 - dlib loads native code and models; only when a face is checked
 
     _helper_encoder = dlib.face_recognition_model_v1(os.path.join(engine.models_folder(), engine.DESCRIPTOR_FILE))
 

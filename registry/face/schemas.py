@@ -18,7 +18,7 @@ class ActionSchema(Schema):
     prompt = fields.String(metadata={"description": "Instruction to show, in the request's language"})
 
 
-class ChallengeSchema(Schema):
+class FaceChallengeSchema(Schema):
     id = fields.String()
     purpose = fields.String()
     actions = fields.Method("get_actions", metadata={"description": "Actions to perform, in order"})

@@ -11,20 +11,22 @@ import logging
 import secrets
 import struct
 
+import numpy as np
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from registry.core import clock
 from registry.accounts.models import Account
-from registry.accounts.services import on_account_deleted
 from registry.audit import services as audit
+from registry.core import clock
 from registry.core.errors import Conflict, DomainError, NotFound, RateLimited
 from registry.core.extensions import db
+from registry.face import engine
+from registry.face.imaging import REFERENCE_FORMATS, ImageRejected, decode_image, to_jpeg
 from registry.face.liveness import ACTIONS
+from registry.face.messages import reason_message
 from registry.face.models import FaceChallenge, FaceCheck, FaceReference
 from registry.face.providers import CheckRequest, Decision, get_provider
-from registry.face.messages import reason_message
 from registry.face.settings import setting
 
 log = logging.getLogger(__name__)
@@ -255,7 +257,6 @@ def claim_check(account: Account, check_id: int, purpose: str) -> FaceCheck:
 
 # --- deletion ----------------------------------------------------------------
 
-@on_account_deleted
 def delete_face_data(account: Account) -> None:
     """Remove every face row of a deleted account (templates, photos, challenges, decisions)."""
     db.session.execute(sa.delete(FaceCheck).where(FaceCheck.account_id == account.id))
@@ -263,3 +264,26 @@ def delete_face_data(account: Account) -> None:
     db.session.execute(sa.update(FaceReference).where(FaceReference.approved_by_id == account.id)
                        .values(approved_by_id=None))
     db.session.execute(sa.delete(FaceReference).where(FaceReference.account_id == account.id))
+
+
+def largest_face_crop(image: bytes, *, max_bytes: int, max_pixels: int) -> bytes | None:
+    """The biggest face of a hand-held photo with some margin, as JPEG; None when no face is found.
+
+    The card in the hand shows a second, smaller face; the face module
+    refuses photos with two faces, so the holder's (the larger) is cut out
+    (the identity review uses this for hand-held ID photos).
+    """
+    try:
+        pixels = decode_image(image, formats=REFERENCE_FORMATS, max_bytes=max_bytes, max_pixels=max_pixels, max_side=int(setting("FACE_REFERENCE_MAX_SIDE")))
+    except ImageRejected:
+        return None
+    min_score = float(setting("FACE_DETECTION_MIN_SCORE"))
+    faces = engine.detect(pixels, min_score, 0) or engine.detect(pixels, min_score, 1)
+    if not faces:
+        return None
+    (left, top, right, bottom), _score = max(faces, key=lambda f: (f[0][2] - f[0][0]) * (f[0][3] - f[0][1]))
+    size = max(right - left, bottom - top)
+    margin = int(size * 0.6)
+    height, width = pixels.shape[:2]
+    crop = pixels[max(0, top - margin):min(height, bottom + margin), max(0, left - margin):min(width, right + margin)]
+    return to_jpeg(np.ascontiguousarray(crop))

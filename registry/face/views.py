@@ -1,24 +1,26 @@
 """Face API (/api/v1/face/...) and the self-check page hosting the capture component."""
 from __future__ import annotations
 
-from flask import current_app, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from registry.accounts.models import Account
-from registry.web.api import ApiValidationError, dump, load_body, operation, require_json_api_login
 from registry.core.errors import Forbidden, NotFound
 from registry.core.extensions import db
-from registry.face import bp, services
+from registry.face import services
 from registry.face.schemas import (
     ChallengeRequestSchema,
-    ChallengeSchema,
     CheckSchema,
+    FaceChallengeSchema,
     ReferenceSchema,
     ReferenceStatusSchema,
 )
 from registry.face.settings import setting
+from registry.web.api import ApiValidationError, dump, load_body, operation, require_json_api_login
 from registry.web.helpers import roles_required, safe_next
+
+bp = Blueprint("face", __name__, template_folder="templates")
 
 TAGS = ("face",)
 
@@ -31,12 +33,12 @@ def _read_upload(storage, limit: int) -> bytes:
 
 @bp.post("/api/v1/face/challenges")
 @operation("Start a face check: a random, single-use action sequence valid for 2 minutes",
-           body=ChallengeRequestSchema, response=ChallengeSchema, status=201, tags=TAGS)
+           body=ChallengeRequestSchema, response=FaceChallengeSchema, status=201, tags=TAGS)
 @require_json_api_login
 def api_issue_challenge():
     data = load_body(ChallengeRequestSchema)
     challenge = services.issue_challenge(current_user, data["purpose"])
-    return dump(ChallengeSchema, challenge, status=201)
+    return dump(FaceChallengeSchema, challenge, status=201)
 
 
 @bp.post("/api/v1/face/checks")

@@ -1,6 +1,12 @@
-"""Per-person data feeds from outside agencies: tax, bank credit summary, background check.
+"""Per-person data feeds from outside agencies (tax, bank credit summary, background check)."""
+from __future__ import annotations
 
-Operators load agency files with `flask feeds import KIND FILE`; the data is
-encrypted at rest, replaced per person per feed, shown only under a worker's
-consent, and deleted with the account.
-"""
+from flask import Flask
+
+from registry.core import signals
+from registry.feeds import services
+
+
+def init_app(app: Flask) -> None:
+    """A deleted account's feed rows go with it (loads run from registry.feeds.cli)."""
+    signals.account_deleting.connect(services.delete_feeds)

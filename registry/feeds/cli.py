@@ -1,26 +1,27 @@
 """flask feeds import KIND FILE"""
 from __future__ import annotations
 
+import csv
+import os
+
 import click
 from flask.cli import AppGroup
 
-from registry.core.extensions import db
+from registry.core.effects import commit
 from registry.feeds import services
 from registry.feeds.schemas import KINDS
 
-feeds_cli = AppGroup("feeds", help="Per-person data feeds from outside agencies.")
+cli = AppGroup("feeds", help="Per-person data feeds from outside agencies.")
 BATCH = 1000
 
 
-@feeds_cli.command("import")
+@cli.command("import")
 @click.argument("kind", type=click.Choice(KINDS))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--errors", "errors_path", type=click.Path(dir_okay=False),
               help="Write the per-line error report to this CSV file.")
 def import_command(kind: str, path: str, errors_path: str | None):
     """Load a JSON Lines file of KIND (tax, bank_credit, background_check)."""
-    import os
-
     report = services.ImportReport()
     size = os.path.getsize(path)
     batch: list[tuple[int, str]] = []
@@ -30,19 +31,17 @@ def import_command(kind: str, path: str, errors_path: str | None):
             batch.append((number, line))
             if len(batch) >= BATCH:
                 services.import_lines(kind, batch, report)
-                db.session.commit()  # a killed run keeps whole batches; rerunning replaces, never duplicates
+                commit()  # a killed run keeps whole batches; rerunning replaces, never duplicates
                 batch = []
         if batch:
             services.import_lines(kind, batch, report)
-            db.session.commit()
+            commit()
     click.echo(f"{kind}: {report.loaded} loaded, {report.replaced} replaced, {len(report.errors)} problems")
     for error in report.errors[:50]:
         click.echo(f"  line {error.line}: {error.field}: {error.reason}")
     if len(report.errors) > 50:
         click.echo(f"  ... {len(report.errors) - 50} more")
     if errors_path:
-        import csv
-
         with open(errors_path, "w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
             writer.writerow(["line", "field", "reason"])

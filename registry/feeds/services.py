@@ -3,21 +3,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Protocol
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from flask import current_app
 from marshmallow import ValidationError
 
-from registry.core import clock
 from registry.accounts.models import Account
-from registry.accounts.services import on_account_deleted
+from registry.core import clock
 from registry.core.crypto import lookup_hash
 from registry.core.extensions import db
+from registry.core.idnumbers import InvalidIdNumber, normalize_id_number
 from registry.feeds.models import FeedRecord
 from registry.feeds.schemas import KINDS, LINE_SCHEMAS
-from registry.core.idnumbers import InvalidIdNumber, normalize_id_number
 
 # Credit-reporting regulation: adverse information is kept for five years
 # from the day the conduct ended; after that it must not be shown.
@@ -197,7 +197,6 @@ def person_feeds(account: Account) -> dict[str, FeedView | None]:
     return {kind: person_feed(account, kind) for kind in KINDS}
 
 
-@on_account_deleted
 def delete_feeds(account: Account) -> None:
     """Tax, bank and background data go with the account."""
     if account.id_number_hash:

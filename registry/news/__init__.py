@@ -1,6 +1,26 @@
 """News, notices and policies (最新动态与政策措施)."""
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("news", __name__, template_folder="templates")
+from flask import Flask
+from flask_babel import gettext as _
 
-from registry.news import views  # noqa: E402,F401
+from registry.core import signals
+from registry.news import demo, services, views
+from registry.web.home import ACCOUNT, MenuItem
+
+
+def init_app(app: Flask) -> None:
+    """Register the pages, the home page's latest-news global, the admin link and the demo articles."""
+    app.register_blueprint(views.bp)
+    app.add_template_global(latest_articles)
+    signals.menu_items.connect(menu_items)
+    signals.demo_seeding.connect(demo.seed_demo_articles)
+
+
+def latest_articles(count: int = 5) -> list:
+    """The newest published articles, for the home page."""
+    return services.list_published(None, 1, count).items
+
+
+def menu_items(_app) -> list[MenuItem]:
+    return [MenuItem(ACCOUNT, "news.admin_list", lambda: _("News and policies"), roles=("admin",))]

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from registry.core import clock
 from registry.audit import services as audit
+from registry.core import clock
 from registry.core.errors import NotFound
 from registry.core.extensions import db
-from registry.news.models import Article
 from registry.core.pagination import Page, paginate
+from registry.news.models import Article
 
 
 def _visible():

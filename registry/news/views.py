@@ -1,18 +1,19 @@
 """News pages, admin editing and the articles API."""
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from registry.accounts.models import Role
-from registry.web.api import dump, load_query, operation
 from registry.core.errors import DomainError
-from registry.news import bp, services
+from registry.news import services
 from registry.news.markdown import render_markdown
-from registry.news.schemas import (ArticleInputSchema, ArticlePageSchema, ArticleQuerySchema, ArticleSchema,
-                                   KINDS)
+from registry.news.schemas import KINDS, ArticleInputSchema, ArticlePageSchema, ArticleQuerySchema, ArticleSchema
+from registry.web.api import dump, load_query, operation
 from registry.web.helpers import flash_success, parse_form, roles_required
+
+bp = Blueprint("news", __name__, template_folder="templates")
 
 
 def _query_args() -> dict:

@@ -1,0 +1,1 @@
+"""The web layer every domain's views stand on: API and OpenAPI, helpers, errors, the request transaction, menus."""

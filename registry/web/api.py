@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from marshmallow import Schema, ValidationError, fields
 
 from registry.core.errors import DomainError
@@ -132,8 +134,6 @@ def dump(schema: type[Schema] | Schema, obj: Any, status: int = 200, many: bool 
 
 def require_json_api_login(view):
     """API views for signed-in people: 401 JSON otherwise."""
-    from flask_login import current_user
-
     @wraps(view)
     def wrapper(*args, **kwargs):
         if not current_user.is_authenticated:

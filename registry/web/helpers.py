@@ -5,13 +5,14 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import abort, flash, request
+from flask import abort, current_app, flash, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, ValidationError
 
+from registry.core.errors import DomainError
 from registry.web.api import localize_messages
-from registry.core.errors import DomainError, note_refusal
+from registry.web.transaction import note_refusal
 
 
 def parse_form(schema: Schema, only: tuple[str, ...] | None = None) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -51,8 +52,6 @@ def roles_required(*roles: str):
         @wraps(view)
         def wrapper(*args, **kwargs):
             if not current_user.is_authenticated:
-                from flask import current_app
-
                 return current_app.login_manager.unauthorized()
             if roles and current_user.role not in roles:
                 abort(403)

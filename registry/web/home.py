@@ -1,75 +1,63 @@
-"""The home page with the app's main entries."""
+"""The home page, the operator's index and the menus every domain adds to.
+
+Menus are collected through `signals.menu_items`: each domain returns its
+`MenuItem`s from a receiver connected in its `init_app`, so this module
+knows no domain.
+"""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
-from flask import Blueprint, Flask, current_app, render_template, url_for
+from flask import Blueprint, abort, current_app, render_template, url_for
+from flask_login import current_user
 
-from registry.news import services as news
+from registry.core import signals
 
 bp = Blueprint("home", __name__)
 
-HOME_ENTRIES_KEY = "registry.home_entries"
+HOME = "home"        # a tile on the home page, for everyone
+ACCOUNT = "account"  # a link in the personal center (or the admin index), for some roles
 
 
 @dataclass(frozen=True)
-class HomeEntry:
-    """An entry tile on the home page, added by the domain that owns the page."""
+class MenuItem:
+    """One entry a domain adds to a menu; titles are callables so they follow the reader's language."""
 
-    key: str
+    menu: str
     endpoint: str
     title: Callable[[], str]
-    subtitle: Callable[[], str]
+    subtitle: Callable[[], str] | None = None
+    roles: tuple[str, ...] = ()
+    key: str = ""
 
 
-def register_home_entry(app: Flask, entry: HomeEntry) -> None:
-    """Add a tile to the home page (domains call this when their blueprint registers)."""
-    entries = app.extensions.setdefault(HOME_ENTRIES_KEY, [])
-    if all(existing.key != entry.key for existing in entries):
-        entries.append(entry)
-
-
-ACCOUNT_LINKS_KEY = "registry.account_links"
-
-
-@dataclass(frozen=True)
-class AccountLink:
-    """A link in the personal center for accounts of some roles, added by the owning domain."""
-
-    endpoint: str
-    title: Callable[[], str]
-    roles: tuple[str, ...]
-
-
-def register_account_link(app: Flask, link: AccountLink) -> None:
-    """Add a personal-center link (domains call this when their blueprint registers)."""
-    links = app.extensions.setdefault(ACCOUNT_LINKS_KEY, [])
-    if link not in links:
-        links.append(link)
+def menu(name: str, role: str | None = None) -> list[MenuItem]:
+    """The items of one menu, in the order the domains were initialised; `role` filters role-bound items."""
+    items: list[MenuItem] = []
+    for _receiver, returned in signals.menu_items.send(current_app._get_current_object()):
+        for item in returned or ():
+            if item.menu == name and (not item.roles or role in item.roles) and item not in items:
+                items.append(item)
+    return items
 
 
 def account_links(role: str) -> list[dict]:
     """The personal-center links for a role, ready for a template."""
-    return [{"url": url_for(link.endpoint), "title": link.title()}
-            for link in current_app.extensions.get(ACCOUNT_LINKS_KEY, []) if role in link.roles]
+    return [{"url": url_for(item.endpoint), "title": item.title()} for item in menu(ACCOUNT, role)]
 
 
 @bp.get("/")
 def index():
-    """首页: latest news and the entries of the app."""
-    latest = news.list_published(None, 1, 5)
-    entries = [{"key": e.key, "url": url_for(e.endpoint), "title": e.title(), "subtitle": e.subtitle()}
-               for e in current_app.extensions.get(HOME_ENTRIES_KEY, [])]
-    return render_template("home.html", latest=latest.items, extra_home_entries=entries)
+    """首页: the entries of the app and the latest news (the news domain's template global)."""
+    entries = [{"key": item.key, "url": url_for(item.endpoint), "title": item.title(),
+                "subtitle": item.subtitle() if item.subtitle else ""} for item in menu(HOME)]
+    return render_template("home.html", extra_home_entries=entries)
 
 
 @bp.get("/admin")
 def admin_index():
     """The operator's tools, contributed by each domain."""
-    from flask import abort
-    from flask_login import current_user
-
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     if not current_user.is_admin:

@@ -6,15 +6,15 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from registry.core import clock
 from registry.accounts.models import Account
 from registry.audit import services as audit
+from registry.core import clock
 from registry.core.errors import Conflict
 from registry.core.extensions import db
 from registry.face import services as face
 from workers import services
-from workers.attendance.departure import days_left, due_on_after, effective_status
-from workers.models import Affiliation, RegistrationStep, WorkStatus, Worker
+from workers.models import Affiliation, RegistrationStep, Worker, WorkStatus
+from workers.services import due_on_after, effective_status
 
 PURPOSE = "check_in"
 
@@ -53,14 +53,3 @@ def check_in(account: Account, face_check_id: int) -> CheckInResult:
     return CheckInResult(worker, was_departed)
 
 
-def status_summary(worker: Worker) -> dict:
-    """What the worker and the API show about the departure rule."""
-    today = clock.china_today()
-    return {
-        "status": effective_status(worker, today),
-        "last_check_in_at": worker.last_check_in_at,
-        "registered_at": worker.registered_at,
-        "due_on": worker.due_on,
-        "days_left": max(0, days_left(worker, today)) if effective_status(worker, today) == "active" else 0,
-        "registration_step": worker.registration_step,
-    }

@@ -9,49 +9,23 @@ day (`due_on`), departed from the 31st.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from registry.accounts.models import Account
+from registry.accounts.sms import SmsDeliveryError, send_sms
 from registry.core import clock
 from registry.core.extensions import db
-from workers.models import WorkStatus, Worker
+from workers.models import Worker, WorkStatus
+from workers.services import ALLOWED_DAYS, china_date, days_left, due_on_after, effective_status, status_expression
 
-ALLOWED_DAYS = 30
+# The rule itself lives in workers.services; these names stay importable from here for the jobs.
+__all__ = ["ALLOWED_DAYS", "china_date", "days_left", "due_on_after", "effective_status", "status_expression"]
+
 REMINDER_MARKS = (25, 29)
-
-
-def china_date(moment: dt.datetime) -> dt.date:
-    """The China-Standard-Time calendar date of an aware moment."""
-    return moment.astimezone(clock.CHINA_TZ).date()
-
-
-def due_on_after(moment: dt.datetime) -> dt.date:
-    """The last CST day a worker stays active after registering or checking in at moment."""
-    return china_date(moment) + dt.timedelta(days=ALLOWED_DAYS)
-
-
-def effective_status(worker: Worker, today: dt.date | None = None) -> str:
-    """active or departed, as of today's CST date; the same rule the sweep writes."""
-    today = today or clock.china_today()
-    return WorkStatus.DEPARTED.value if today > worker.due_on else WorkStatus.ACTIVE.value
-
-
-def days_left(worker: Worker, today: dt.date | None = None) -> int:
-    """Whole CST days until departure: 0 on the last active day, negative once departed."""
-    today = today or clock.china_today()
-    return (worker.due_on - today).days
-
-
-def days_since(worker: Worker, today: dt.date | None = None) -> int:
-    """CST days since the check-in (or registration) the rule counts from."""
-    return ALLOWED_DAYS - days_left(worker, today)
-
-
-def status_expression(today: dt.date):
-    """SQL for effective_status, for filters and listings."""
-    return sa.case((Worker.due_on < today, WorkStatus.DEPARTED.value), else_=WorkStatus.ACTIVE.value)
 
 
 # --- sweep -------------------------------------------------------------------
@@ -89,24 +63,25 @@ class SweepResult:
     batches: int
 
 
-def sweep(batch_size: int = 50_000, commit: bool = True, progress=None) -> SweepResult:
-    """Write the departed status for every overdue worker, batch by batch of ids.
+def sweep_batches(batch_size: int = 50_000) -> Iterator[tuple[int, int]]:
+    """Write the departed status batch by batch of ids; yields (departed, ids covered) per batch.
 
-    Runs from the CLI, so it commits after each batch (short locks, progress
-    that survives an interruption); tests pass commit=False.
+    Flushes only: the `flask workers sweep` job commits after each batch
+    (short locks, progress that survives an interruption).
     """
     today, now = clock.china_today(), clock.now()
     bounds = id_range()
     if bounds is None:
-        return SweepResult(0, 0)
-    changed = batches = 0
+        return
     for low in range(bounds[0], bounds[1] + 1, batch_size):
-        changed += sweep_batch(low, low + batch_size, today, now)
-        batches += 1
-        if commit:
-            db.session.commit()
-        if progress is not None:
-            progress(min(batch_size, bounds[1] + 1 - low))
+        yield sweep_batch(low, low + batch_size, today, now), min(batch_size, bounds[1] + 1 - low)
+
+
+def sweep(batch_size: int = 50_000) -> SweepResult:
+    """Every sweep batch in the caller's one transaction."""
+    changed = batches = 0
+    for departed, _covered in sweep_batches(batch_size):
+        changed, batches = changed + departed, batches + 1
     return SweepResult(changed, batches)
 
 
@@ -133,45 +108,74 @@ def _due_mark(mark: int, today: dt.date):
     return sa.and_(Worker.due_on >= earliest_due, Worker.due_on <= latest_due, not_sent)
 
 
-def remind(batch_size: int = 1000, commit: bool = True) -> dict[int, int]:
-    """Send the 25- and 29-day reminders that are due; returns how many per mark.
+@dataclass
+class Reminder:
+    """One claimed reminder, sent once its claim is committed."""
 
-    Each reminder is claimed by a conditional UPDATE before its SMS is sent,
-    so two runs (or a rerun the same day) never send the same day-mark twice.
-    A run that missed day 25 and runs on day 27 still sends it; one that
-    missed it until day 29 sends only the 29-day reminder.
+    account_id: int
+    phone: str
+    days_remaining: int
+    previous_mark: int | None
+    previous_due_on: dt.date | None
+
+
+@dataclass
+class ReminderBatch:
+    mark: int
+    reminders: list[Reminder]
+
+
+def remind_batches(batch_size: int = 1000) -> Iterator[ReminderBatch]:
+    """Claim the 25- and 29-day reminders that are due, one batch at a time.
+
+    Each reminder is claimed by a conditional UPDATE, so two runs (or a
+    rerun the same day) never send the same day-mark twice. A run that
+    missed day 25 and runs on day 27 still sends it; one that missed it
+    until day 29 sends only the 29-day reminder. Flushes only: the job
+    commits the claims, then `deliver`s the batch.
     """
-    from registry.accounts.models import Account
-    from registry.accounts.sms import SmsDeliveryError, send_sms
-
     today = clock.china_today()
-    sent = {mark: 0 for mark in REMINDER_MARKS}
     for mark in sorted(REMINDER_MARKS, reverse=True):
         last_id = 0
         while True:
             rows = db.session.execute(
-                sa.select(Worker.account_id, Worker.due_on, Worker.reminded_mark, Worker.reminded_due_on)
+                sa.select(Worker.account_id, Worker.due_on, Worker.reminded_mark, Worker.reminded_due_on,
+                          Account.phone)
+                .join(Account, Account.id == Worker.account_id)
                 .where(_due_mark(mark, today), Worker.account_id > last_id)
                 .order_by(Worker.account_id).limit(batch_size)).all()
             if not rows:
                 break
+            claimed = []
             for row in rows:
                 last_id = row.account_id
-                claimed = db.session.execute(
+                won = db.session.execute(
                     sa.update(Worker).where(Worker.account_id == row.account_id, _due_mark(mark, today))
                     .values(reminded_mark=mark, reminded_due_on=Worker.due_on)
                     .execution_options(synchronize_session=False)).rowcount
-                if claimed != 1:
-                    continue
-                phone = db.session.scalar(sa.select(Account.phone).where(Account.id == row.account_id))
-                try:
-                    send_sms(phone, reminder_text((row.due_on - today).days))
-                except SmsDeliveryError:
-                    # Give the claim back so the next run tries again.
-                    db.session.execute(sa.update(Worker).where(Worker.account_id == row.account_id).values(
-                        reminded_mark=row.reminded_mark, reminded_due_on=row.reminded_due_on))
-                    continue
-                sent[mark] += 1
-            if commit:
-                db.session.commit()
+                if won == 1:
+                    claimed.append(Reminder(row.account_id, row.phone, (row.due_on - today).days,
+                                            row.reminded_mark, row.reminded_due_on))
+            yield ReminderBatch(mark, claimed)
+
+
+def deliver(batch: ReminderBatch) -> int:
+    """Send a batch's SMS; a failed one gives its claim back so the next run tries again. Returns how many went."""
+    sent = 0
+    for reminder in batch.reminders:
+        try:
+            send_sms(reminder.phone, reminder_text(reminder.days_remaining))
+        except SmsDeliveryError:
+            db.session.execute(sa.update(Worker).where(Worker.account_id == reminder.account_id).values(
+                reminded_mark=reminder.previous_mark, reminded_due_on=reminder.previous_due_on))
+            continue
+        sent += 1
+    return sent
+
+
+def remind(batch_size: int = 1000) -> dict[int, int]:
+    """Claim and deliver every due reminder in the caller's one transaction; returns how many per mark."""
+    sent = {mark: 0 for mark in REMINDER_MARKS}
+    for batch in remind_batches(batch_size):
+        sent[batch.mark] += deliver(batch)
     return sent

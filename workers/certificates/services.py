@@ -16,45 +16,21 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.orm import Mapped, mapped_column
 
-from registry.core import clock, qr, tokens
 from registry.accounts.models import Account
-from registry.accounts.services import on_account_deleted
 from registry.audit import services as audit
-from registry.core.database import Base, utcnow
+from registry.core import clock, qr, tokens
 from registry.core.errors import DomainError, NotFound, RecordedRefusal
 from registry.core.extensions import db
 from registry.core.signing import key_ring
 from workers.attendance.departure import effective_status, status_expression
-from workers.models import RegistrationStep, WorkStatus, Worker
+from workers.certificates import messages
+from workers.certificates.models import Certificate, CertificateCode
+from workers.models import RegistrationStep, Worker, WorkStatus
 
 TOKEN_TYPE = "hscc+jws"  # household-services credit certificate
 KEY_PURPOSE = "certificates"
 FALLBACK_LENGTH = 10
-
-
-class Certificate(Base):
-    """A worker's certificate; the public id is what tokens name."""
-
-    __tablename__ = "certificate"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    worker_id: Mapped[int] = mapped_column(sa.ForeignKey("worker.account_id", ondelete="CASCADE"), index=True)
-    public_id: Mapped[str] = mapped_column(sa.String(32), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    revoked_at: Mapped[dt.datetime | None]
-    revoked_reason: Mapped[str | None] = mapped_column(sa.String(200))
-
-
-class CertificateCode(Base):
-    """A short code shown under the QR for manual entry; lives as long as its token."""
-
-    __tablename__ = "certificate_code"
-
-    code: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
-    certificate_id: Mapped[int] = mapped_column(sa.ForeignKey("certificate.id", ondelete="CASCADE"), index=True)
-    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
 
 
 class ScanRefused(RecordedRefusal):
@@ -145,7 +121,7 @@ def resolve_token(token: str) -> tuple[Certificate, tokens.VerifiedToken]:
     try:
         verified = tokens.verify(key_ring(KEY_PURPOSE), token, TOKEN_TYPE)
     except tokens.TokenError as exc:
-        raise ScanRefused(_token_message(exc.reason), code=f"token_{exc.reason}") from None
+        raise ScanRefused(messages.token_message(exc.reason), code=f"token_{exc.reason}") from None
     public_id = verified.claims.get("cid")
     certificate = db.session.scalar(sa.select(Certificate).where(Certificate.public_id == public_id)) \
         if isinstance(public_id, str) else None
@@ -169,7 +145,7 @@ def token_status(token: str) -> tuple[str, dt.datetime]:
     try:
         verified = tokens.verify(key_ring(KEY_PURPOSE), token, TOKEN_TYPE)
     except tokens.TokenError as exc:
-        raise ScanRefused(_token_message(exc.reason), code=f"token_{exc.reason}") from None
+        raise ScanRefused(messages.token_message(exc.reason), code=f"token_{exc.reason}") from None
     public_id = verified.claims.get("cid")
     row = db.session.execute(_status_query(), {"public_id": public_id, "today": clock.china_today()}
                              ).first() if isinstance(public_id, str) else None
@@ -178,12 +154,8 @@ def token_status(token: str) -> tuple[str, dt.datetime]:
     if row.revoked_at is not None:
         raise ScanRefused(_("This certificate has been revoked."), code="certificate_revoked")
     if row.registration_step != RegistrationStep.COMPLETE.value:
-        raise ScanRefused(_inactive_message(), code="certificate_inactive")
+        raise ScanRefused(messages.inactive_message(), code="certificate_inactive")
     return row.status, verified.expires_at
-
-
-def _inactive_message() -> str:
-    return _("This worker has withdrawn the credit-information authorization; no information is available.")
 
 
 def _live(certificate: Certificate | None) -> Certificate:
@@ -193,18 +165,8 @@ def _live(certificate: Certificate | None) -> Certificate:
         raise ScanRefused(_("This certificate has been revoked."), code="certificate_revoked")
     worker = db.session.get(Worker, certificate.worker_id)
     if worker is None or worker.registration_step != RegistrationStep.COMPLETE.value:
-        raise ScanRefused(_inactive_message(), code="certificate_inactive")
+        raise ScanRefused(messages.inactive_message(), code="certificate_inactive")
     return certificate
-
-
-def _token_message(reason: str) -> str:
-    return {
-        "expired": _("This QR code has expired; ask the worker to refresh the certificate."),
-        "not_yet_valid": _("This QR code is dated in the future; check the phone's clock."),
-        "unknown_key": _("This QR code was not issued by this platform."),
-        "bad_signature": _("This QR code has been tampered with."),
-        "wrong_type": _("This QR code is not a credit certificate."),
-    }.get(reason, _("This is not a valid credit certificate code."))
 
 
 def worker_status(certificate: Certificate) -> str:
@@ -234,7 +196,6 @@ def get_certificate(certificate_id: int) -> Certificate:
     return certificate
 
 
-@on_account_deleted
 def delete_certificates(account: Account) -> None:
     """Deleting the account revokes by removal: its tokens then name nothing."""
     db.session.execute(sa.delete(Certificate).where(Certificate.worker_id == account.id))

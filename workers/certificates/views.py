@@ -1,31 +1,21 @@
 """The worker's certificate page and API, the published keys, and operator commands."""
 from __future__ import annotations
 
-import click
 from flask import jsonify, render_template
-from flask.cli import AppGroup
 from flask_babel import gettext as _
 from flask_login import current_user
-from marshmallow import Schema, fields, validate
 
-from registry.core import clock, qr
 from registry.accounts.models import Role
-from registry.web.api import dump, load_query, operation, require_json_api_login
+from registry.core import qr
 from registry.core.errors import Forbidden
 from registry.core.extensions import db
 from registry.core.signing import key_ring
+from registry.web.api import dump, load_query, operation, require_json_api_login
 from registry.web.helpers import roles_required
-from workers import bp
 from workers.certificates import services as certificates
+from workers.certificates.schemas import CertificateTokenSchema, VerificationQuerySchema, VerificationSchema
 from workers.models import Worker
-
-
-class CertificateSchema(Schema):
-    token = fields.String(metadata={"description": "JWS compact (EdDSA); verify with /.well-known/jwks.json"})
-    fallback_code = fields.String(metadata={"description": "10 characters for manual entry"})
-    expires_at = fields.DateTime()
-    svg = fields.String(metadata={"description": "the QR code (error correction M) as inline SVG"})
-    status = fields.String()
+from workers.views import bp
 
 
 def _shown() -> tuple[certificates.ShownCertificate, str]:
@@ -48,23 +38,13 @@ def certificate_page():
 
 @bp.get("/api/v1/workers/me/certificate")
 @operation("A fresh certificate token, fallback code and QR for the signed-in worker",
-           response=CertificateSchema, tags=("certificates",))
+           response=CertificateTokenSchema, tags=("certificates",))
 @require_json_api_login
 def api_certificate():
     shown, status = _shown()
-    return dump(CertificateSchema, {"token": shown.token, "fallback_code": shown.fallback_code,
+    return dump(CertificateTokenSchema, {"token": shown.token, "fallback_code": shown.fallback_code,
                                     "expires_at": shown.expires_at, "svg": qr.render_svg(shown.token),
                                     "status": status})
-
-
-class VerificationQuerySchema(Schema):
-    token = fields.String(required=True, validate=validate.Length(min=1, max=1024))
-
-
-class VerificationSchema(Schema):
-    valid = fields.Boolean()
-    status = fields.String(metadata={"description": "active | departed (离职)"})
-    expires_at = fields.DateTime()
 
 
 @bp.get("/api/v1/certificates/verification")
@@ -83,30 +63,3 @@ def jwks():
     return response
 
 
-certs_cli = AppGroup("certs", help="Credit certificates: signing keys and revocation.")
-
-
-@certs_cli.command("rotate-key")
-def rotate_key():
-    """Start signing with a new key; keys older than every live token are retired."""
-    ring = key_ring(certificates.KEY_PURPOSE)
-    key = ring.rotate()
-    # A key stops signing when the next one is made; tokens it signed live at
-    # most one token lifetime, after which it can go.
-    retired = ring.retire_older_than(clock.now() - certificates.token_lifetime())
-    click.echo(f"signing with key {key.kid}; retired {len(retired)} old key(s); "
-               f"{len(ring.keys())} key(s) published at /.well-known/jwks.json")
-
-
-@certs_cli.command("revoke")
-@click.argument("account_id", type=int)
-@click.option("--reason", required=True, help="Why the platform revokes this certificate.")
-def revoke_command(account_id: int, reason: str):
-    """Revoke a worker's certificate (operator action); every scan refuses at once."""
-    worker = db.session.get(Worker, account_id)
-    certificate = certificates.active_certificate(worker) if worker else None
-    if certificate is None:
-        raise click.ClickException(f"worker {account_id} has no active certificate")
-    certificates.revoke(certificate, reason, None)
-    db.session.commit()
-    click.echo(f"certificate {certificate.id} of worker {account_id} revoked")

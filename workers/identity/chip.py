@@ -28,17 +28,30 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from registry.core import clock
+from idcard.errors import IdCardError
+from idcard.icao.lds import parse_dg1, parse_dg11
+from idcard.icao.trust import TrustStore
+from idcard.verification import VerificationService
 from registry.accounts.models import Account
 from registry.audit import services as audit
+from registry.core import clock
 from registry.core.errors import Conflict, DomainError, Forbidden, NotFound, RateLimited, RecordedRefusal
 from registry.core.extensions import db
+from registry.core.idnumbers import birth_date_of
 from registry.face import services as face
-from workers.identity.services import FAILED, PASSED, IdentityBinding, IdentityNonce, IdentityRecord, failure_message, require_identity_step
+from workers.identity.messages import failure_message
+from workers.identity.models import CODE_LENGTH
+from workers.identity.services import (
+    FAILED,
+    PASSED,
+    IdentityBinding,
+    IdentityNonce,
+    IdentityRecord,
+    require_identity_step,
+)
 from workers.models import Worker
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed at a desk
-CODE_LENGTH = 8
 CODE_TTL = dt.timedelta(minutes=10)
 NONCE_TTL = dt.timedelta(minutes=2)
 # Failed document reads per worker and hour before further reads wait (someone trying documents).
@@ -163,9 +176,6 @@ def _production() -> bool:
 
 def trust_store(extra_csca: Iterable = ()):
     """Trusted CSCAs from NFC_TRUST_STORE or instance/csca, plus any given for this one read."""
-    from idcard.errors import IdCardError
-    from idcard.icao.trust import TrustStore
-
     folder = current_app.config.get("NFC_TRUST_STORE") or os.path.join(current_app.instance_path, "csca")
     try:
         store = TrustStore.from_folder(folder) if os.path.isdir(folder) else TrustStore()
@@ -179,8 +189,6 @@ def trust_store(extra_csca: Iterable = ()):
 
 def verification_service(extra_csca: Iterable = ()):
     """idcard's VerificationService on our trust store, nonce store and clock."""
-    from idcard.verification import VerificationService
-
     return VerificationService(trust_store(extra_csca), DbNonceStore(), now=clock.now)
 
 
@@ -212,8 +220,6 @@ def _plain_name(text: str) -> str:
 
 def match_icao(account: Account, mrz_birth_date: str | None, dg11: Mapping | None) -> dict:
     """The identity_match check for a chip: birth date, then ID number or national-character name."""
-    from registry.core.idnumbers import birth_date_of
-
     if not account.id_number:
         return {"status": FAILED, "reason": "account has no ID number"}
     if mrz_birth_date != birth_date_of(account.id_number).strftime("%y%m%d"):
@@ -229,8 +235,6 @@ def match_icao(account: Account, mrz_birth_date: str | None, dg11: Mapping | Non
 
 def match_resident(account: Account, name: str, id_number: str, birth_date: str) -> dict:
     """The identity_match check for a resident-ID record: name, number and birth date exactly."""
-    from registry.core.idnumbers import birth_date_of
-
     if not account.id_number:
         return {"status": FAILED, "reason": "account has no ID number"}
     same = (_plain_name(name) == _plain_name(account.name) and id_number.upper() == account.id_number
@@ -275,9 +279,6 @@ def submit_chip_read(worker: Worker, files: Mapping[str, bytes], *, aa_challenge
     record waits for the face check; on failure it is kept, an audit event
     is written, and a RecordedRefusal (422) says why.
     """
-    from idcard.errors import IdCardError
-    from idcard.icao.lds import parse_dg1, parse_dg11
-
     extra_csca = list(extra_csca)
     if _production() and (simulated or extra_csca):
         _refuse_simulation()

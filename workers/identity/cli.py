@@ -8,6 +8,7 @@ page picks the result up on its next poll.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import sys
 import uuid
@@ -15,18 +16,23 @@ import uuid
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from PIL import Image, ImageOps
 
+from idcard.errors import IdCardError
+from idcard.icao.mrz import MRZError, mrz_information
+from idcard.icao.reader import ChipReader
+from idcard.softcard import SoftwareCardTransport, build_document
+from idcard.transport import NfcpyTransport
+from registry.accounts.models import Account
 from registry.core.errors import DomainError
 from registry.core.extensions import db
-from workers.cli import workers_cli
+from registry.core.idnumbers import birth_date_of
+from workers.identity import chip as identity_chip
+from workers.identity import services as identity
 
 
 def chip_photo(image: bytes, max_side: int = 480) -> bytes:
     """A photo shrunk to what a chip holds (DG2 is a few tens of kB; larger files break short reads)."""
-    import io
-
-    from PIL import Image, ImageOps
-
     with Image.open(io.BytesIO(image)) as source:
         picture = ImageOps.exif_transpose(source).convert("RGB")
     picture.thumbnail((max_side, max_side))
@@ -37,10 +43,6 @@ def chip_photo(image: bytes, max_side: int = 480) -> bytes:
 
 def _simulated_document(account, document_number: str | None, face_photo: bytes | None):
     """A software card personalized with the account's identity (national-character name and ID in DG11)."""
-    from idcard.softcard import build_document
-
-    from registry.core.idnumbers import birth_date_of
-
     number = document_number or "E" + uuid.uuid4().hex[:8].upper()
     birth = birth_date_of(account.id_number).strftime("%y%m%d") if account.id_number else "900101"
     # The MRZ carries placeholder Latin names: the match uses DG11 (name in
@@ -50,7 +52,7 @@ def _simulated_document(account, document_number: str | None, face_photo: bytes 
                           dg11={0x5F0E: account.name, 0x5F10: account.id_number or ""}, aa="ec")
 
 
-@workers_cli.command("read-chip")
+@click.command("read-chip")
 @click.option("--code", required=True, help="The 8-character code shown on the worker's identity page.")
 @click.option("--document-number", help="Document number as printed (real reads; optional when simulated).")
 @click.option("--birth-date", help="Birth date, YYMMDD (real reads).")
@@ -68,13 +70,6 @@ def read_chip_command(code, document_number, birth_date, expiry_date, device, si
     Prints the named checks (never the personal data). Exit status 0 when the
     document was accepted and the worker can do the face check, 2 otherwise.
     """
-    from idcard.errors import IdCardError
-    from idcard.icao.mrz import MRZError, mrz_information
-    from idcard.icao.reader import ChipReader
-
-    from registry.accounts.models import Account
-    from workers.identity import services as identity, chip as identity_chip
-
     if simulated and current_app.config.get("ENV") == "production":
         raise click.UsageError("--simulated is refused in production.")
     if not simulated and not (document_number and birth_date and expiry_date):
@@ -89,8 +84,6 @@ def read_chip_command(code, document_number, birth_date, expiry_date, device, si
     extra_csca = []
     try:
         if simulated:
-            from idcard.softcard import SoftwareCardTransport
-
             photo = None
             if face_photo:
                 with open(face_photo, "rb") as handle:
@@ -100,8 +93,6 @@ def read_chip_command(code, document_number, birth_date, expiry_date, device, si
             transport = SoftwareCardTransport(document.card())
             info = document.mrz_information
         else:
-            from idcard.transport import NfcpyTransport
-
             info = mrz_information(document_number, birth_date, expiry_date)
             transport = NfcpyTransport(device, wait=wait)
         challenge = identity_chip.issue_chip_challenge(worker)

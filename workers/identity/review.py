@@ -8,22 +8,19 @@ deleted with the account.
 """
 from __future__ import annotations
 
-import datetime as dt
-
-import numpy as np
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import Mapped, mapped_column
 
-from registry.core import clock
 from registry.accounts.models import Account
 from registry.audit import services as audit
-from registry.core.crypto import EncryptedBytes, EncryptedText
-from registry.core.database import Base, utcnow
+from registry.core import clock
 from registry.core.errors import Conflict, DomainError, Forbidden, NotFound
 from registry.core.extensions import db
 from registry.face import services as face
+from registry.face.imaging import ImageRejected, decode_image
+from workers.identity import messages
 from workers.identity import services as identity
+from workers.identity.models import IdentityRecord, IdentityReview, ReviewState
 from workers.models import Worker
 
 PHOTO_KINDS = ("hand_held", "front", "back")
@@ -33,51 +30,6 @@ MAX_PHOTO_PIXELS = 24_000_000
 MAX_REASON = 500
 
 
-class ReviewState:
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-
-
-class IdentityReview(Base):
-    """One submission of the three photos and the operator's decision on it."""
-
-    __tablename__ = "identity_review"
-    __table_args__ = (sa.Index("ix_identity_review_state_submitted", "state", "submitted_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    worker_id: Mapped[int] = mapped_column(sa.ForeignKey("worker.account_id", ondelete="CASCADE"), index=True)
-    state: Mapped[str] = mapped_column(sa.String(12), default=ReviewState.PENDING)
-    hand_held_photo: Mapped[bytes] = mapped_column(EncryptedBytes)
-    front_photo: Mapped[bytes] = mapped_column(EncryptedBytes)
-    back_photo: Mapped[bytes] = mapped_column(EncryptedBytes)
-    submitted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    decided_at: Mapped[dt.datetime | None]
-    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id", ondelete="SET NULL"))
-    # The operator's words may quote the photos (a name, a number): encrypted.
-    reason: Mapped[str | None] = mapped_column(EncryptedText)
-    identity_record_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("identity_record.id", ondelete="SET NULL"))
-
-    def photo(self, kind: str) -> bytes:
-        return {"hand_held": self.hand_held_photo, "front": self.front_photo, "back": self.back_photo}[kind]
-
-
-def photo_label(kind: str) -> str:
-    return {"hand_held": _("Photo of you holding your ID card"), "front": _("ID card, side with your photo"),
-            "back": _("ID card, side with the national emblem")}.get(kind, kind)
-
-
-def _upload_message(reason: str) -> str:
-    return {
-        "empty_image": _("This photo is missing."),
-        "image_too_large": _("This photo is larger than 4 MB."),
-        "image_too_many_pixels": _("This photo has too many pixels."),
-        "unsupported_format": _("Upload a JPEG or PNG photo."),
-        "corrupt_image": _("This photo is damaged and cannot be read."),
-    }.get(reason, _("This photo cannot be used."))
-
-
 def check_photo(data: bytes) -> None:
     """Refuse anything but a readable JPEG/PNG within the limits (format sniffed from the bytes).
 
@@ -85,8 +37,6 @@ def check_photo(data: bytes) -> None:
     count is checked from the header first, so a decompression bomb is
     refused before any pixels are made.
     """
-    from registry.face.imaging import ImageRejected, decode_image
-
     if not data:
         raise ImageRejected("empty_image")
     decode_image(data, formats=UPLOAD_FORMATS, max_bytes=MAX_PHOTO_BYTES, max_pixels=MAX_PHOTO_PIXELS,
@@ -101,8 +51,6 @@ def latest_review(worker: Worker) -> IdentityReview | None:
 
 def submit(worker: Worker, photos: dict[str, bytes]) -> IdentityReview:
     """Queue the three photos for review; refused while one is pending or once identity is proven."""
-    from registry.face.imaging import ImageRejected
-
     identity.require_identity_step(worker)
     pending = latest_review(worker)
     if pending is not None and pending.state == ReviewState.PENDING:
@@ -112,7 +60,7 @@ def submit(worker: Worker, photos: dict[str, bytes]) -> IdentityReview:
         try:
             check_photo(photos.get(kind) or b"")
         except ImageRejected as refusal:
-            errors[kind] = [_upload_message(refusal.reason)]
+            errors[kind] = [messages.upload_message(refusal.reason)]
     if errors:
         raise DomainError(_("Some photos cannot be used."), code="invalid_photos", status=422, fields=errors)
     review = IdentityReview(worker_id=worker.account_id, state=ReviewState.PENDING,
@@ -155,33 +103,6 @@ def _decidable(review: IdentityReview, reason: str) -> str:
     return text
 
 
-def _largest_face_crop(image: bytes) -> bytes | None:
-    """The biggest face of a hand-held photo with some margin, as JPEG; None when no face is found.
-
-    The card in the hand shows a second, smaller face; the face module
-    refuses photos with two faces, so the holder's (the larger) is cut out.
-    """
-    from registry.face import engine
-    from registry.face.imaging import REFERENCE_FORMATS, ImageRejected, decode_image
-    from registry.face.settings import setting
-
-    try:
-        pixels = decode_image(image, formats=REFERENCE_FORMATS, max_bytes=MAX_PHOTO_BYTES,
-                              max_pixels=MAX_PHOTO_PIXELS, max_side=int(setting("FACE_REFERENCE_MAX_SIDE")))
-    except ImageRejected:
-        return None
-    min_score = float(setting("FACE_DETECTION_MIN_SCORE"))
-    faces = engine.detect(pixels, min_score, 0) or engine.detect(pixels, min_score, 1)
-    if not faces:
-        return None
-    (left, top, right, bottom), _score = max(faces, key=lambda f: (f[0][2] - f[0][0]) * (f[0][3] - f[0][1]))
-    size = max(right - left, bottom - top)
-    margin = int(size * 0.6)
-    height, width = pixels.shape[:2]
-    crop = pixels[max(0, top - margin):min(height, bottom + margin), max(0, left - margin):min(width, right + margin)]
-    return identity.to_jpeg(np.ascontiguousarray(crop))
-
-
 def approve(review_id: int, operator: Account, reason: str) -> IdentityReview:
     """Approve: the hand-held photo becomes the face reference and the identity step is complete."""
     _require_operator(operator)
@@ -197,14 +118,15 @@ def approve(review_id: int, operator: Account, reason: str) -> IdentityReview:
         reference = face.enroll_reference(account, review.hand_held_photo, "manual_review", approved_by=operator,
                                           keep_photo=True)
     except DomainError as refusal:
-        crop = _largest_face_crop(review.hand_held_photo) if refusal.code == "multiple_faces" else None
+        crop = face.largest_face_crop(review.hand_held_photo, max_bytes=MAX_PHOTO_BYTES,
+                                       max_pixels=MAX_PHOTO_PIXELS) if refusal.code == "multiple_faces" else None
         if crop is None:
             raise DomainError(_("The hand-held photo cannot be used for face checks (%(reason)s). Reject it and "
                                 "ask for a clearer photo.", reason=refusal.message),
                               code="reference_refused", status=422) from None
         reference = face.enroll_reference(account, crop, "manual_review", approved_by=operator, keep_photo=True)
     now = clock.now()
-    record = identity.IdentityRecord(
+    record = IdentityRecord(
         worker_id=worker.account_id, method="manual_review", document_kind="hand_held_photo",
         checks={"operator_review": {"status": identity.PASSED, "reason": "approved by an operator"},
                 "face_reference": {"status": identity.PASSED, "reason": "enrolled"}},

@@ -8,7 +8,7 @@ class FaceCompletionSchema(Schema):
     face_check_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**62))
 
 
-class ChallengeSchema(Schema):
+class ChipChallengeSchema(Schema):
     challenge = fields.String(metadata={"description": "8 bytes, base64: relay to the chip's INTERNAL AUTHENTICATE"})
     expires_in = fields.Integer()
 

@@ -4,7 +4,7 @@ A worker proves who they are by reading their identity document's chip
 (ICAO 9303 passport or permit, verified here by the NFC library's
 VerificationService against our trusted CSCA certificates), and then by a
 face check against the chip photo. Without NFC they submit a hand-held ID
-photo for manual review instead (identity_review.py).
+photo for manual review instead (review.py).
 
 Reading documents and matching them to the account is in identity_chip.py.
 
@@ -15,121 +15,29 @@ generic reasons only; the chip photo lives (encrypted) in the face reference.
 """
 from __future__ import annotations
 
-import datetime as dt
-
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import Mapped, mapped_column
 
-from registry.core import clock
 from registry.accounts.models import Account
-from registry.accounts.services import on_account_deleted
 from registry.audit import services as audit
-from registry.core.database import Base, utcnow
+from registry.core import clock
 from registry.core.errors import Conflict, DomainError
 from registry.core.extensions import db
 from registry.face import services as face
+from registry.face.imaging import REFERENCE_FORMATS, ImageRejected, decode_image, to_jpeg
+from registry.face.models import FaceReference
 from workers import services as worker_services
+from workers.identity.messages import method_label
+from workers.identity.models import IdentityBinding, IdentityNonce, IdentityRecord, IdentityReview
 from workers.models import RegistrationStep, Worker
 
 METHODS = ("chip", "resident_id_reader", "manual_review")
-CODE_LENGTH = 8  # the desk-reader code (identity_chip.py)
 FACE_PURPOSE = "registration"
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 
 
-class IdentityRecord(Base):
-    """One identity proof attempt and its outcome, without personal data.
-
-    `document_verified_at` is set when the document checks passed and it
-    matched the account; `verified_at` when the proof is complete (the face
-    matched the chip photo, or an operator approved a manual review).
-    """
-
-    __tablename__ = "identity_record"
-    __table_args__ = (sa.Index("ix_identity_record_worker_created", "worker_id", "created_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    worker_id: Mapped[int] = mapped_column(sa.ForeignKey("worker.account_id", ondelete="CASCADE"))
-    method: Mapped[str] = mapped_column(sa.String(24))
-    document_kind: Mapped[str] = mapped_column(sa.String(24))
-    # name -> {"status": passed|failed|skipped, "reason": generic text}; never personal data.
-    checks: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    simulated: Mapped[bool] = mapped_column(default=False)
-    # Why the attempt stopped, as a stable code (checks_failed, identity_mismatch, ...).
-    failure: Mapped[str | None] = mapped_column(sa.String(32))
-    face_reference_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("face_reference.id", ondelete="SET NULL"))
-    face_check_id: Mapped[int | None] = mapped_column(sa.ForeignKey("face_check.id", ondelete="SET NULL"))
-    document_verified_at: Mapped[dt.datetime | None]
-    verified_at: Mapped[dt.datetime | None]
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-
-
-class IdentityBinding(Base):
-    """A short code tying a desk-reader session to one worker's registration."""
-
-    __tablename__ = "identity_binding"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    worker_id: Mapped[int] = mapped_column(sa.ForeignKey("worker.account_id", ondelete="CASCADE"), index=True)
-    code: Mapped[str] = mapped_column(sa.String(CODE_LENGTH), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[dt.datetime]
-    used_at: Mapped[dt.datetime | None]
-
-
-class IdentityNonce(Base):
-    """The outstanding active-authentication challenge of one registration session."""
-
-    __tablename__ = "identity_nonce"
-
-    session_key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
-    worker_id: Mapped[int] = mapped_column(sa.ForeignKey("worker.account_id", ondelete="CASCADE"), index=True)
-    nonce: Mapped[bytes] = mapped_column(sa.LargeBinary(16))
-    expires_at: Mapped[dt.datetime]
-
-
 # --- labels and summaries ----------------------------------------------------
 
-def method_label(method: str) -> str:
-    """The method's name in the reader's language."""
-    return {
-        "chip": _("Identity document chip check"),
-        "resident_id_reader": _("Resident ID card reader check"),
-        "manual_review": _("Manual review"),
-    }.get(method, method)
-
-
-def check_label(name: str) -> str:
-    """A check's name in the reader's language."""
-    return {
-        "mrz_check_digits": _("Document data intact"),
-        "sod_signature": _("Issuer signature"),
-        "certificate_chain": _("Issuing authority trusted"),
-        "data_group_hashes": _("Chip data unchanged"),
-        "active_authentication": _("Chip is genuine (not cloned)"),
-        "document_expiry": _("Document not expired"),
-        "identity_match": _("Document belongs to the account holder"),
-        "face_reference": _("Chip photo usable for face checks"),
-        "record_format": _("Card data readable"),
-        "id_number": _("ID number valid"),
-        "face_binding": _("Card photo"),
-        "operator_review": _("Checked by an operator"),
-    }.get(name, name)
-
-
-def failure_message(code: str | None) -> str:
-    """What a stopped attempt tells the worker."""
-    return {
-        "checks_failed": _("The document could not be verified. Check that it is genuine and not expired, "
-                           "and read it again, or use the manual review."),
-        "identity_mismatch": _("This document belongs to someone else: its name, ID number or birth date does "
-                               "not match your account."),
-        "no_face_photo": _("The document's chip holds no usable photo. Use the manual review instead."),
-        "face_reference_refused": _("The photo on the chip cannot be used for face checks. Use the manual "
-                                    "review instead."),
-    }.get(code or "", _("The identity check failed."))
 
 
 def public_summary(record: IdentityRecord) -> dict:
@@ -168,22 +76,8 @@ def pending_chip_record(worker: Worker) -> IdentityRecord | None:
     return None
 
 
-def to_jpeg(pixels, quality: int = 90) -> bytes:
-    """JPEG bytes of an RGB pixel array."""
-    import io
-
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, "JPEG", quality=quality)
-    return buffer.getvalue()
-
-
 def photo_for(worker: Worker) -> bytes | None:
     """The identity photo as JPEG (chip DG2 or reviewed photo), or None."""
-    from registry.face.imaging import REFERENCE_FORMATS, ImageRejected, decode_image
-    from registry.face.models import FaceReference
-
     record = latest_verified(worker)
     if record is None or record.face_reference_id is None:
         return None
@@ -253,10 +147,8 @@ def complete_with_face(account: Account, face_check_id: int) -> IdentityRecord:
 
 # --- deletion ----------------------------------------------------------------
 
-@on_account_deleted
 def delete_identity_data(account: Account) -> None:
     """Remove a deleted account's identity records, codes, challenges and review photos."""
-    from workers.identity.review import IdentityReview
 
     db.session.execute(sa.update(IdentityReview).where(IdentityReview.decided_by_id == account.id)
                        .values(decided_by_id=None))

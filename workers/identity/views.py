@@ -5,19 +5,37 @@ import base64
 import binascii
 import re
 
-from flask import Response, redirect, render_template, request, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from registry.accounts.models import Role
-from registry.web.api import ApiValidationError, dump, load_body, operation, require_json_api_login
+from registry.accounts.models import Account, Role
 from registry.audit import services as audit
 from registry.core.errors import DomainError
-from registry.web.helpers import flash_success, posted_face_check_id, refusal_errors, returned_face_check, roles_required
-from workers import bp, services
-from workers.identity import services as identity, chip as identity_chip, review as identity_review
-from workers.identity.schemas import ChallengeSchema, FaceCompletionSchema, IdentityRecordSchema, IdentityStatusSchema
+from registry.core.extensions import db
+from registry.core.idnumbers import mask_id_number
+from registry.web.api import ApiValidationError, dump, load_body, operation, require_json_api_login
+from registry.web.helpers import (
+    flash_success,
+    posted_face_check_id,
+    refusal_errors,
+    returned_face_check,
+    roles_required,
+)
+from workers import services
+from workers.identity import chip as identity_chip
+from workers.identity import messages
+from workers.identity import review as identity_review
+from workers.identity import services as identity
+from workers.identity.models import ReviewState
+from workers.identity.schemas import (
+    ChipChallengeSchema,
+    FaceCompletionSchema,
+    IdentityRecordSchema,
+    IdentityStatusSchema,
+)
 from workers.models import RegistrationStep
+from workers.views import bp
 
 TAGS = ("workers",)
 WORKER, ADMIN = Role.WORKER.value, Role.ADMIN.value
@@ -28,9 +46,9 @@ MAX_CHIP_FILE = 256 * 1024  # no LDS1 file comes close (idcard's own limit)
 def _record_view(record) -> dict | None:
     if record is None:
         return None
-    return {"id": record.id, "method": record.method, "method_label": identity.method_label(record.method),
+    return {"id": record.id, "method": record.method, "method_label": messages.method_label(record.method),
             "document_kind": record.document_kind, "checks": record.checks, "simulated": record.simulated,
-            "failure": record.failure, "message": identity.failure_message(record.failure) if record.failure else None,
+            "failure": record.failure, "message": messages.failure_message(record.failure) if record.failure else None,
             "document_verified_at": record.document_verified_at, "verified_at": record.verified_at}
 
 
@@ -43,7 +61,7 @@ def _status(worker, *, with_code: bool = False) -> dict:
         state, record = "verified", identity.latest_verified(worker)
     elif worker.registration_step == RegistrationStep.ENTERPRISES.value:
         state = "waiting_for_enterprises"
-    elif review is not None and review.state == identity_review.ReviewState.PENDING:
+    elif review is not None and review.state == ReviewState.PENDING:
         state = "review_pending"
     elif record is not None and record.document_verified_at is not None:
         state = "awaiting_face"
@@ -81,8 +99,8 @@ def identity_page():
     status = _status(worker, with_code=True)
     return render_template("workers/identity.html", worker=worker, status=status, errors=errors,
                            face_check=returned_face_check(),
-                           check_label=identity.check_label,
-                           photo_label=identity_review.photo_label), 422 if errors else 200
+                           check_label=messages.check_label,
+                           photo_label=messages.photo_label), 422 if errors else 200
 
 
 @bp.post("/workers/identity/code")
@@ -116,7 +134,7 @@ def identity_manual_page():
             return redirect(url_for("workers.identity_manual_page"))
     return render_template("workers/identity_manual.html", worker=worker, status=_status(worker),
                            review=identity_review.latest_review(worker), kinds=identity_review.PHOTO_KINDS,
-                           photo_label=identity_review.photo_label, errors=errors), 422 if errors else 200
+                           photo_label=messages.photo_label, errors=errors), 422 if errors else 200
 
 
 # --- operators: review queue -------------------------------------------------
@@ -132,10 +150,6 @@ def review_queue():
 @roles_required(ADMIN)
 def review_detail(review_id: int):
     """One submission: the three photos, the account's name, approve or reject with a reason."""
-    from registry.accounts.models import Account
-    from registry.core.extensions import db
-    from registry.core.idnumbers import mask_id_number
-
     review = identity_review.get_review(review_id)
     errors: dict = {}
     if request.method == "POST":
@@ -158,7 +172,7 @@ def review_detail(review_id: int):
                  review_id=review.id)
     return render_template("workers/review_detail.html", review=review, account=account,
                            masked_id=mask_id_number(account.id_number), kinds=identity_review.PHOTO_KINDS,
-                           photo_label=identity_review.photo_label, errors=errors,
+                           photo_label=messages.photo_label, errors=errors,
                            form=request.form), 422 if errors else 200
 
 
@@ -167,8 +181,6 @@ def review_detail(review_id: int):
 def review_photo(review_id: int, kind: str):
     """One submitted photo, never cached."""
     if kind not in identity_review.PHOTO_KINDS:
-        from flask import abort
-
         abort(404)
     data = identity_review.get_review(review_id).photo(kind)
     mime = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"  # only these two were accepted
@@ -187,11 +199,11 @@ def api_identity_status():
 
 @bp.post("/api/v1/workers/me/identity/chip-challenges")
 @operation("An active-authentication challenge (8 bytes, base64, single-use, 2 minutes) for a chip read",
-           response=ChallengeSchema, status=201, tags=TAGS)
+           response=ChipChallengeSchema, status=201, tags=TAGS)
 @require_json_api_login
 def api_chip_challenge():
     nonce = identity_chip.issue_chip_challenge(services.ensure_worker(current_user))
-    return dump(ChallengeSchema, {"challenge": base64.b64encode(nonce).decode(),
+    return dump(ChipChallengeSchema, {"challenge": base64.b64encode(nonce).decode(),
                                   "expires_in": int(identity_chip.NONCE_TTL.total_seconds())}, status=201)
 
 

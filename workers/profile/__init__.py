@@ -1,0 +1,1 @@
+"""The worker's profile (本人信息管理): versioned sections."""

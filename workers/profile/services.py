@@ -14,12 +14,14 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from marshmallow import Schema, fields
 
-from registry.core import clock
+from registry.accounts.models import Account
 from registry.audit import services as audit
+from registry.core import clock
 from registry.core.errors import Conflict, NotFound
 from registry.core.extensions import db
-from workers.models import ProfileVersion, Worker
-from workers.schemas import SECTION_SCHEMAS
+from workers.models import Worker
+from workers.profile.models import ProfileVersion
+from workers.profile.schemas import SECTION_SCHEMAS
 
 SECTIONS = tuple(SECTION_SCHEMAS)
 # Insurance and health checks must be renewed: flag them this many days ahead.
@@ -150,3 +152,8 @@ def flagged_entries(worker: Worker) -> list[tuple[str, dict, dict]]:
         for flag in section.flags:
             result.append((section.section, section.data["entries"][flag["index"]], flag))
     return result
+
+
+def delete_profile(account: Account) -> None:
+    """A deleted account's profile versions go with it."""
+    db.session.execute(sa.delete(ProfileVersion).where(ProfileVersion.worker_id == account.id))

@@ -8,13 +8,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
 
-from registry.web.api import dump, load_body, localize_messages, operation, require_json_api_login
-from registry.enterprises import catalog
 from registry.core.errors import DomainError
+from registry.enterprises import catalog
+from registry.web.api import dump, load_body, localize_messages, operation, require_json_api_login
 from registry.web.helpers import flash_success, refusal_errors, roles_required
-from workers import bp, services
+from workers import services
 from workers.profile import services as profile
-from workers.schemas import ProfileSchema, SectionSchema, VersionListSchema
+from workers.profile.schemas import ProfileSchema, ProfileSectionSchema, VersionListSchema
+from workers.views import bp
 
 TAGS = ("workers",)
 _LIST_SPLIT = re.compile(r"[,，、;；\n]+")
@@ -143,16 +144,16 @@ def api_profile():
 
 @bp.get("/api/v1/workers/me/profile/<section>")
 @operation("One profile section (basic, service, insurance, work, training, health), current version",
-           response=SectionSchema, tags=TAGS)
+           response=ProfileSectionSchema, tags=TAGS)
 @require_json_api_login
 def api_section(section: str):
     worker = services.ensure_worker(current_user)
-    return dump(SectionSchema, profile.current_section(worker, section))
+    return dump(ProfileSectionSchema, profile.current_section(worker, section))
 
 
 @bp.put("/api/v1/workers/me/profile/<section>")
 @operation("Save a profile section as a new version. List sections take {entries: [...]}; "
-           "base_version (optional) refuses edits made on an outdated copy", response=SectionSchema, tags=TAGS)
+           "base_version (optional) refuses edits made on an outdated copy", response=ProfileSectionSchema, tags=TAGS)
 @require_json_api_login
 def api_save_section(section: str):
     worker = services.ensure_worker(current_user)
@@ -160,7 +161,7 @@ def api_save_section(section: str):
     data = load_body(profile.input_schema(section))
     base = data.pop("base_version", None)
     saved, _changed = profile.save_section(worker, section, data, base)
-    return dump(SectionSchema, saved)
+    return dump(ProfileSectionSchema, saved)
 
 
 @bp.get("/api/v1/workers/me/profile/<section>/versions")

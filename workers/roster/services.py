@@ -8,21 +8,22 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from registry.core import clock
 from registry.accounts.models import Account, Role
+from registry.accounts.sms import notify_by_sms
 from registry.audit import services as audit
-from registry.enterprises.models import Enterprise, EnterpriseStaff
+from registry.core import clock
 from registry.core.errors import Conflict, Forbidden, NotFound
 from registry.core.extensions import db
 from registry.core.idnumbers import mask_phone
 from registry.core.pagination import Page
+from registry.enterprises.models import Enterprise, EnterpriseStaff
 from workers import services
 from workers.attendance.departure import status_expression
 from workers.models import Affiliation, AffiliationState, Worker
@@ -89,8 +90,6 @@ def reject(staff: Account, affiliation_id: int) -> Affiliation:
 
 def end(staff: Account, affiliation_id: int) -> Affiliation:
     """End a confirmed affiliation; the worker is told in the app and by SMS."""
-    from registry.accounts.sms import SmsDeliveryError, send_sms
-
     affiliation, changed = _decide(staff, affiliation_id, AffiliationState.ENDED.value,
                                    (AffiliationState.CONFIRMED.value,), "affiliation_ended")
     worker_account = db.session.get(Account, affiliation.worker_id)
@@ -100,10 +99,7 @@ def end(staff: Account, affiliation_id: int) -> Affiliation:
         with force_locale("zh"):
             body = _("[Household Services Credit] %(enterprise)s has ended your affiliation. Log in to see "
                      "your enterprises.", enterprise=enterprise.name)
-        try:
-            send_sms(worker_account.phone, body)
-        except SmsDeliveryError:
-            pass  # the in-app notice stands; SMS delivery is best effort
+        notify_by_sms(worker_account.phone, body)  # after the commit; the in-app notice stands either way
     return affiliation
 
 

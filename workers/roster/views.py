@@ -1,19 +1,18 @@
 """Enterprise staff pages and API: confirm or reject claims, end affiliations, roster, CSV."""
 from __future__ import annotations
 
-
 from flask import Response, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from registry.core import clock
 from registry.accounts.models import Role
-from registry.web.api import dump, load_query, operation, require_json_api_login
+from registry.core import clock
 from registry.core.errors import DomainError
+from registry.web.api import dump, load_query, operation, require_json_api_login
 from registry.web.helpers import flash_success, roles_required
-from workers import bp
 from workers.roster import services as roster
-from workers.schemas import AffiliationDecisionSchema, RosterPageSchema, RosterQuerySchema
+from workers.roster.schemas import AffiliationDecisionSchema, RosterPageSchema, RosterQuerySchema
+from workers.views import bp
 
 TAGS = ("enterprise roster",)
 STAFF = Role.ENTERPRISE_STAFF.value

@@ -72,7 +72,7 @@ class CommandAPDU:
         return out
 
     @classmethod
-    def decode(cls, raw: bytes) -> "CommandAPDU":
+    def decode(cls, raw: bytes) -> CommandAPDU:
         """Parse a short APDU of case 1, 2, 3 or 4."""
         raw = bytes(raw)
         if len(raw) < 4:

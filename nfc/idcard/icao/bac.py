@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-from typing import Callable
+from collections.abc import Callable
 
 from ..errors import AccessDeniedError, MRZError, SecureMessagingError
 from .apdu import CommandAPDU, raise_for_status, split_response
-from .crypto import (constant_time_equal, des3_cbc_decrypt, des3_cbc_encrypt,
-                     kdf, retail_mac)
+from .crypto import constant_time_equal, des3_cbc_decrypt, des3_cbc_encrypt, kdf, retail_mac
 from .sm import SecureMessaging
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from asn1crypto import cms
 from cryptography import x509
@@ -96,8 +96,8 @@ def parse_signed_data(data: bytes, error: type[ParseError],
         match = _find_signer(signer, certs)
         # Touch the remaining fields now so malformed ones fail here, inside
         # the guard, rather than later during verification.
-        signer["signature"].native
-        signer["signature_algorithm"].native
+        signer["signature"].native  # noqa: B018 - touching it makes asn1crypto parse (and reject) now
+        signer["signature_algorithm"].native  # noqa: B018 - touching it makes asn1crypto parse (and reject) now
         if signer["signed_attrs"].native is not None:
             signer["signed_attrs"].dump()
     return SignedContent(found_type, content, signer, tuple(certs), match,

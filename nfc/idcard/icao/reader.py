@@ -11,14 +11,11 @@ import os
 from dataclasses import dataclass, field
 
 from .. import tlv
-from ..errors import (CardError, FileTooLargeError, LDSError,
-                      SecureMessagingError, TLVError)
+from ..errors import CardError, FileTooLargeError, LDSError, SecureMessagingError, TLVError
 from ..transport import CountingTransport, Transport
-from .apdu import (SW_END_OF_FILE, SW_OK, CommandAPDU, raise_for_status,
-                   split_response)
+from .apdu import SW_END_OF_FILE, SW_OK, CommandAPDU, raise_for_status, split_response
 from .bac import perform_bac
-from .lds import (FID_COM, FID_SOD, LDS_AID, EFCom, FaceImage, dg_fid,
-                  parse_com, parse_dg1, parse_dg2)
+from .lds import FID_COM, FID_SOD, LDS_AID, EFCom, FaceImage, dg_fid, parse_com, parse_dg1, parse_dg2
 from .mrz import MRZ
 from .sm import SecureMessaging
 

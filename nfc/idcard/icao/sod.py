@@ -14,8 +14,7 @@ from cryptography import x509
 
 from .. import tlv
 from ..errors import SODError, TLVError
-from .cms import (SignedContent, digest, guard, parse_signed_data,
-                  verify_signed_content)
+from .cms import SignedContent, digest, guard, parse_signed_data, verify_signed_content
 
 LDS_SECURITY_OBJECT_OID = "2.23.136.1.1.1"
 
@@ -111,7 +110,7 @@ def parse_sod(data: bytes) -> SecurityObject:
             if not 1 <= number <= 16 or number in hashes:
                 raise SODError(f"invalid or repeated data group {number}")
             hashes[number] = value
-        lso["lds_version_info"].native
+        lso["lds_version_info"].native  # noqa: B018 - touching it makes asn1crypto parse (and reject) now
     if not hashes:
         raise SODError("LDSSecurityObject lists no data group")
     try:

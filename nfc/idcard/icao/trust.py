@@ -11,8 +11,8 @@ import datetime as _dt
 import hashlib
 import os
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from asn1crypto import core
 from asn1crypto import x509 as a_x509
@@ -22,8 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.utils import CryptographyDeprecationWarning
 
-from ..errors import (CertificateError, ChainError, IdCardError,
-                      SignatureError, TrustStoreError)
+from ..errors import CertificateError, ChainError, IdCardError, SignatureError, TrustStoreError
 from .cms import guard, parse_signed_data, verify_signed_content
 
 MASTER_LIST_OID = "2.23.136.1.1.2"
@@ -52,8 +51,8 @@ def load_certificates(data: bytes) -> list[x509.Certificate]:
                 certs = [x509.load_der_x509_certificate(data)]
             for cert in certs:
                 # Parsing is lazy in places; touch what verification needs.
-                cert.subject, cert.issuer, cert.not_valid_after_utc
-                cert.signature_hash_algorithm
+                cert.subject, cert.issuer, cert.not_valid_after_utc  # noqa: B018 - touching it makes asn1crypto parse (and reject) now
+                cert.signature_hash_algorithm  # noqa: B018 - touching it makes asn1crypto parse (and reject) now
     except (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion,
             CryptographyDeprecationWarning) as exc:
         raise CertificateError(f"not a certificate: {exc}") from exc
@@ -161,7 +160,7 @@ class TrustStore:
         return certs
 
     @classmethod
-    def from_folder(cls, folder: str | os.PathLike) -> "TrustStore":
+    def from_folder(cls, folder: str | os.PathLike) -> TrustStore:
         """Load every certificate or master list file found in ``folder``."""
         store = cls()
         path = Path(folder)
@@ -183,7 +182,7 @@ class TrustStore:
         Checks the CSCA signature on the DS certificate and the validity
         period of both certificates at ``at`` (default: now).
         """
-        at = at or _dt.datetime.now(_dt.timezone.utc)
+        at = at or _dt.datetime.now(_dt.UTC)
         if not _valid_at(ds_cert, at):
             raise ChainError("document signer certificate is not valid at "
                              f"{at:%Y-%m-%d}")

@@ -5,8 +5,7 @@ Never part of a production configuration: every read through it is marked
 """
 
 from .card import SoftwareCard, SoftwareCardTransport
-from .personalize import (TestDocument, TestPKI, build_document, demo_face_jpeg,
-                          generate_pki, make_td1, make_td3)
+from .personalize import TestDocument, TestPKI, build_document, demo_face_jpeg, generate_pki, make_td1, make_td3
 
 __all__ = ["SoftwareCard", "SoftwareCardTransport", "TestDocument", "TestPKI",
            "build_document", "demo_face_jpeg", "generate_pki", "make_td1",

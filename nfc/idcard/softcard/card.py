@@ -14,8 +14,7 @@ import time
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import \
-    decode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from .. import tlv
 from ..errors import IdCardError, ParseError
@@ -23,8 +22,7 @@ from ..icao import apdu as sw
 from ..icao.aa import TRAILER_IDS
 from ..icao.apdu import CommandAPDU
 from ..icao.bac import derive_keys, initial_ssc, session_keys
-from ..icao.crypto import (constant_time_equal, des3_cbc_decrypt,
-                           des3_cbc_encrypt, pad, retail_mac, unpad)
+from ..icao.crypto import constant_time_equal, des3_cbc_decrypt, des3_cbc_encrypt, pad, retail_mac, unpad
 from ..icao.lds import LDS_AID
 from ..icao.sm import make_suite, spans
 

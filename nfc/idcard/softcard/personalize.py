@@ -18,8 +18,7 @@ from .. import tlv
 from ..icao.lds import AA_INFO_OID, FID_COM, FID_SOD, TAG_BY_DG, dg_fid
 from ..icao.mrz import MRZ, check_digit, mrz_information, parse_mrz
 from .card import SoftwareCard
-from .pki import (TestPKI, build_master_list, generate_pki, issue_certificate,
-                  sign_cms, sign_sod)
+from .pki import TestPKI, build_master_list, generate_pki, issue_certificate, sign_cms, sign_sod
 
 
 def _field(text: str, width: int) -> str:

@@ -21,7 +21,7 @@ from .. import tlv
 from ..icao.sod import LDS_SECURITY_OBJECT_OID, LDSSecurityObject
 
 SIMULATED_MARKER = "SIMULATED"
-_UTC = _dt.timezone.utc
+_UTC = _dt.UTC
 
 
 @dataclass

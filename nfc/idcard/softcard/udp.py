@@ -65,13 +65,13 @@ class UdpCardEmulator:
         """nfcpy device path for the reader side."""
         return f"udp:{self.host}:{self.port}"
 
-    def __enter__(self) -> "UdpCardEmulator":
+    def __enter__(self) -> UdpCardEmulator:
         return self.start()
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
 
-    def start(self, ready_timeout: float = 5.0) -> "UdpCardEmulator":
+    def start(self, ready_timeout: float = 5.0) -> UdpCardEmulator:
         """Start serving; returns once the listener is set up."""
         self._thread = threading.Thread(target=self._run, daemon=True,
                                         name=f"softcard-udp-{self.port}")
@@ -98,8 +98,9 @@ class UdpCardEmulator:
             self._thread.join(timeout)
 
     def _run(self) -> None:
-        import nfc
         import nfc.clf
+
+        import nfc
 
         try:
             clf = nfc.ContactlessFrontend(f"udp:{self.host}:{self.port}")

@@ -1,0 +1,67 @@
+"""Every event one domain announces and other domains react to, declared once.
+
+A lower domain sends; the domain that reacts owns the receiver and connects
+it in its `init_app`, so nothing depends on which module happens to be
+imported. Receivers run synchronously, in the sender's transaction, in the
+order the app factory initialises the domains; they flush, never commit.
+
+    from registry.core import signals
+    signals.account_deleting.connect(delete_my_rows)     # in init_app
+    signals.account_deleting.send(account)               # in the sender
+"""
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+account_deleting = _signals.signal("account-deleting", doc="""
+An account is being deleted (注销) and every row of it must go.
+
+Sender: the `Account` being deleted, still in the session. Receivers delete
+their own rows of that person (or unlink rows other people keep) before the
+account row itself is removed; they flush, never commit.
+""")
+
+consent_signing = _signals.signal("consent-signing", doc="""
+A worker is about to sign the authorization letter.
+
+Sender: the signing `Account`. A receiver refuses by raising `DomainError`
+(the workers domain requires a verified identity first); nothing is written
+until every receiver has passed.
+""")
+
+consent_signed = _signals.signal("consent-signed", doc="""
+A worker signed the authorization letter.
+
+Sender: the `Account`; keyword `consent`: the new `SignedConsent`.
+""")
+
+consent_revoked = _signals.signal("consent-revoked", doc="""
+A worker withdrew a signed authorization.
+
+Sender: the `Account`; keyword `consent`: the withdrawn `SignedConsent`.
+Whoever shows the worker's data must stop doing so from this transaction on.
+""")
+
+enterprise_active_workers = _signals.signal("enterprise-active-workers", doc="""
+How many active, confirmed workers an enterprise has, for its public page.
+
+Sender: the `Enterprise`. Each receiver returns a count; the enterprises
+domain adds them up and shows nothing when no domain answers.
+""")
+
+menu_items = _signals.signal("menu-items", doc="""
+Collect the entries of the app's menus.
+
+Sender: the app. Each receiver returns a list of `registry.web.home.MenuItem`
+(home-page tiles and personal-center links, each limited to some roles).
+Connected once per app in the domain's `init_app`.
+""")
+
+demo_seeding = _signals.signal("demo-seeding", doc="""
+`flask demo seed` is adding clearly marked demo content.
+
+Sender: the app. Each receiver adds its domain's demo rows (idempotently)
+and returns one line to print; the command commits once at the end.
+""")

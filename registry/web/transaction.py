@@ -1,0 +1,48 @@
+"""The request owns the transaction: one commit or rollback per request, here and nowhere else.
+
+After a successful commit the side effects the services queued
+(`registry.core.effects.after_commit`, e.g. SMS notices) run; after a
+rollback they are dropped. A refusal whose bookkeeping must be kept (a
+wrong SMS code counts against its tries) is still committed.
+"""
+from __future__ import annotations
+
+from flask import Flask, g, request, session
+
+from registry.core import effects
+from registry.core.errors import DomainError
+from registry.core.extensions import db
+
+LANGUAGES = ("zh", "en")
+
+
+def note_refusal(error: DomainError) -> None:
+    """Tell the request's transaction whether this refusal's bookkeeping is kept."""
+    if error.commit_changes:
+        g.commit_refusal = True
+
+
+def init_app(app: Flask) -> None:
+    """Attach the per-request transaction and the remembered language choice."""
+
+    @app.before_request
+    def remember_language():
+        chosen = request.args.get("lang")
+        if chosen in LANGUAGES:
+            session["lang"] = chosen
+
+    @app.after_request
+    def finish_transaction(response):
+        if response.status_code < 400 or g.get("commit_refusal"):
+            db.session.commit()
+            effects.run_pending()
+        else:
+            db.session.rollback()
+            effects.discard()
+        return response
+
+    @app.teardown_request
+    def discard_on_error(exc):
+        if exc is not None:
+            db.session.rollback()
+            effects.discard()

@@ -1,0 +1,22 @@
+"""API boundary of the credit certificate: the worker's token and the public verification."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+
+class CertificateTokenSchema(Schema):
+    token = fields.String(metadata={"description": "JWS compact (EdDSA); verify with /.well-known/jwks.json"})
+    fallback_code = fields.String(metadata={"description": "10 characters for manual entry"})
+    expires_at = fields.DateTime()
+    svg = fields.String(metadata={"description": "the QR code (error correction M) as inline SVG"})
+    status = fields.String()
+
+
+class VerificationQuerySchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+
+
+class VerificationSchema(Schema):
+    valid = fields.Boolean()
+    status = fields.String(metadata={"description": "active | departed (离职)"})
+    expires_at = fields.DateTime()
