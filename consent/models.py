@@ -63,9 +63,6 @@ class ViewGrant(Base):
     def scope_list(self) -> list[str]:
         return [s for s in self.scopes.split(",") if s]
 
-    def is_live(self, now: dt.datetime) -> bool:
-        return self.revoked_at is None and self.valid_from <= now < self.valid_until
-
 
 class DataAccess(Base):
     """One read of one section under a grant."""

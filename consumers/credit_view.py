@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from consent.grants import ViewGrant, record_read
+from consent.grants import live_grant_for_reader, record_read
+from consent.models import ViewGrant
 from registry.accounts.models import Account
 from registry.core.extensions import db
 from registry.core.idnumbers import mask_name
@@ -98,8 +99,8 @@ def _section_feed(key: str, title: str, account: Account) -> ViewSection:
     return ViewSection(key, title, view.source, view.as_of, view.data, notes)
 
 
-def build_view(grant: ViewGrant) -> list[ViewSection]:
-    """Assemble every granted section and log the read."""
+def read_sections(grant: ViewGrant) -> list[ViewSection]:
+    """Assemble every granted section (a pure read: the caller logs it with `record_read`)."""
     account = db.session.get(Account, grant.worker_id)
     worker = db.session.get(Worker, grant.worker_id)
     builders = {
@@ -115,36 +116,12 @@ def build_view(grant: ViewGrant) -> list[ViewSection]:
         "tax": lambda: _section_feed("tax", _("Tax information"), account),
         "bank_credit": lambda: _section_feed("bank_credit", _("Bank personal credit summary"), account),
     }
-    sections = [builders[key]() for key in grant.scope_list if key in builders]
-    record_read(grant, [s.key for s in sections])
-    return sections
+    return [builders[key]() for key in grant.scope_list if key in builders]
 
 
-def field_labels() -> dict[str, str]:
-    """Readable names for the data keys and codes a view shows."""
-    return {
-        "name": _("Name"), "status": _("Status"), "active": _("Active"), "departed": _("Departed (离职)"),
-        "data": _("Details"), "basic": _("Basic information"), "hometown": _("Hometown"),
-        "ethnicity": _("Ethnicity"), "education": _("Education"), "languages": _("Languages"),
-        "service": _("Service and education"), "service_types": _("Service types"), "skills": _("Skills"),
-        "years_experience": _("Years of experience"), "certificates": _("Vocational certificates"),
-        "number": _("Number"), "level": _("Level"), "insurance": _("Insurance"), "insurer": _("Insurer"),
-        "kind": _("Type"), "policy_number": _("Policy number"), "valid_from": _("Valid from"),
-        "valid_to": _("Valid to"), "work": _("Work history"), "employer": _("Employer"),
-        "role": _("Role"), "date_from": _("From"), "date_to": _("To"), "training": _("Training and assessments"),
-        "course": _("Course"), "issuer": _("Issuer"), "certificate_number": _("Certificate number"),
-        "grade": _("Grade"), "date": _("Date"), "health": _("Health checks"), "institution": _("Institution"),
-        "result": _("Result"), "valid_until": _("Valid until"), "entries": _("Entries"),
-        "enterprises": _("Enterprises"), "credit_code": _("Unified social credit code"),
-        "state": _("State"), "confirmed": _("Confirmed"), "ended": _("Ended"), "confirmed_at": _("Confirmed at"),
-        "ended_at": _("Ended at"), "method": _("Method"), "document_kind": _("Document"),
-        "checks": _("Checks"), "verified_at": _("Verified at"), "simulated": _("Simulated card (demo)"),
-        "no_record": _("No record"), "record_found": _("Record found"), "records": _("Records"),
-        "category": _("Category"), "started_on": _("Started"), "ended_on": _("Ended"), "summary": _("Summary"),
-        "normal": _("Normal"), "arrears": _("Arrears"), "attention": _("Attention"), "adverse": _("Adverse"),
-        "periods": _("Periods"), "period": _("Period"), "filed": _("Filed"), "not_filed": _("Not filed"),
-        "tax_paid": _("Tax paid"), "credit_accounts": _("Credit accounts"),
-        "overdue_accounts": _("Overdue accounts"), "max_overdue_months": _("Longest overdue (months)"),
-        "adverse_records": _("Adverse records"), "passed": _("Passed"), "failed": _("Failed"),
-        "skipped": _("Skipped"), "expired": _("Expired"), "expiring": _("Expiring soon"),
-    }
+def read_and_log(grant_id: int, reader: Account) -> tuple[ViewGrant, list[ViewSection]]:
+    """The sections of a live grant for its reader, logged in the worker's access log (every read leaves a trace)."""
+    grant = live_grant_for_reader(grant_id, reader)
+    sections = read_sections(grant)
+    record_read(grant, [section.key for section in sections])
+    return grant, sections

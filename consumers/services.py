@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from consent import grants
+from consumers import messages
 from consumers.models import RequestState, ScanAttempt, ViewRequest
 from registry.accounts.models import Account, Role
 from registry.accounts.sms import notify_by_sms
@@ -159,20 +160,10 @@ def decline(worker: Account, request_id: int) -> ViewRequest:
     return request
 
 
-def status_message(request: ViewRequest) -> str:
-    """What the household is told about its request."""
-    return {
-        RequestState.PENDING.value: _("Waiting for the worker to approve with a face check…"),
-        RequestState.APPROVED.value: _("The worker approved. You can now view the credit information."),
-        RequestState.DECLINED.value: _("The worker declined this request."),
-        RequestState.EXPIRED.value: _("The worker did not answer in time; the request has expired."),
-    }[request.state]
-
-
 def request_summary(request: ViewRequest) -> dict:
     """A request's state and what the household is told, for the API."""
     summary = {c: getattr(request, c) for c in ("id", "state", "created_at", "expires_at", "decided_at", "grant_id")}
-    summary["message"] = status_message(request)
+    summary["message"] = messages.status_message(request)
     return summary
 
 

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from consent import grants
-from consumers import credit_view, services
+from consumers import credit_view, messages, services
 from consumers.schemas import CreditViewSchema, ScanResultSchema, ScanSchema, ViewRequestSchema
 from registry.accounts.models import Role
 from registry.core.errors import DomainError, NotFound
@@ -23,7 +23,7 @@ def _scan_payload(result: services.ScanResult) -> dict:
     if result.request is None:
         message = _("This worker has departed (离职); no credit information is available.")
     else:
-        message = services.status_message(result.request)
+        message = messages.status_message(result.request)
     return {"status": result.status, "worker_name": result.masked_name,
             "request_id": result.request.id if result.request else None,
             "request_state": result.request.state if result.request else None, "message": message}
@@ -57,7 +57,7 @@ def request_page(request_id: int):
     """The household follows its request until the worker answers."""
     view_request = services.request_for_consumer(current_user._get_current_object(), request_id)
     return render_template("consumers/request.html", view_request=view_request,
-                           message=services.status_message(view_request),
+                           message=messages.status_message(view_request),
                            worker_name=services.masked_worker_name(view_request),
                            has_photo=services.worker_photo(view_request) is not None)
 
@@ -77,9 +77,9 @@ def request_photo(request_id: int):
 @roles_required(*SCANNERS)
 def credit_page(grant_id: int):
     """The worker's credit data, while the grant is live."""
-    grant = grants.live_grant_for_reader(grant_id, current_user._get_current_object())
-    return render_template("consumers/view.html", grant=grant, sections=credit_view.build_view(grant),
-                           labels=credit_view.field_labels())
+    grant, sections = credit_view.read_and_log(grant_id, current_user._get_current_object())
+    return render_template("consumers/view.html", grant=grant, sections=sections,
+                           labels=messages.field_labels())
 
 
 @bp.get("/views")
@@ -115,6 +115,5 @@ def api_request(request_id: int):
            response=CreditViewSchema, tags=TAGS)
 @require_json_api_login
 def api_credit_view(grant_id: int):
-    grant = grants.live_grant_for_reader(grant_id, current_user._get_current_object())
-    sections = credit_view.build_view(grant)
+    grant, sections = credit_view.read_and_log(grant_id, current_user._get_current_object())
     return dump(CreditViewSchema, {"grant": grant, "sections": [vars(s) for s in sections]})

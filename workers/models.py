@@ -14,8 +14,8 @@ class RegistrationStep(str, enum.Enum):
     """Where a worker's registration stands; steps are done in this order."""
 
     ENTERPRISES = "enterprises"      # choose the enterprises worked for
-    IDENTITY = "identity"            # chip read + face against the chip photo (later issue)
-    AUTHORIZATION = "authorization"  # sign the credit-information authorization letter (later issue)
+    IDENTITY = "identity"            # chip read + face against the chip photo
+    AUTHORIZATION = "authorization"  # sign the credit-information authorization letter
     COMPLETE = "complete"
 
 

@@ -21,9 +21,6 @@ class Role(str, enum.Enum):
     ADMIN = "admin"
 
 
-SELF_REGISTERED_ROLES = (Role.WORKER, Role.CONSUMER)
-
-
 class Account(UserMixin, TimestampMixin, Base):
     """A person's login. ID number and phone are encrypted, found by keyed hash."""
 

@@ -1,7 +1,7 @@
 """QR codes for signed tokens, and the short fallback code printed under them.
 
 A worker's certificate shows a QR code holding a short-lived JWS token
-(registry/tokens.py). Rendering happens on every certificate view while the
+(registry/core/tokens.py). Rendering happens on every certificate view while the
 token stays the same for minutes, so renders are kept in a small in-process
 LRU cache: a repeat costs a dictionary lookup instead of a Reed-Solomon encode
 and a PNG deflate (bench/qr_render.py measures both).

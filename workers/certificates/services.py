@@ -1,6 +1,6 @@
 """Credit certificates (家政服务员信用证书): short-lived signed QR tokens and fallback codes.
 
-The QR holds a JWS (see registry.tokens) carrying only an opaque certificate
+The QR holds a JWS (see registry.core.tokens) carrying only an opaque certificate
 id, the key id and its times: nothing personal. A token lives a few minutes
 and the certificate page renews it while open, so a photographed QR soon
 stops working. Revocation (account deletion, operator action) and departure
@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from registry.accounts.models import Account
 from registry.audit import services as audit
 from registry.core import clock, qr, tokens
-from registry.core.errors import DomainError, NotFound, RecordedRefusal
+from registry.core.errors import DomainError, RecordedRefusal
 from registry.core.extensions import db
 from registry.core.signing import key_ring
 from workers.attendance.departure import effective_status, status_expression
@@ -187,13 +187,6 @@ def revoke(certificate: Certificate, reason: str, actor: Account | None) -> None
         db.session.execute(sa.delete(CertificateCode).where(CertificateCode.certificate_id == certificate.id))
         audit.record("certificate.revoked", subject_id=certificate.worker_id,
                      actor_id=actor.id if actor else None, certificate_id=certificate.id)
-
-
-def get_certificate(certificate_id: int) -> Certificate:
-    certificate = db.session.get(Certificate, certificate_id)
-    if certificate is None:
-        raise NotFound(_("This certificate does not exist."), code="certificate_unknown")
-    return certificate
 
 
 def delete_certificates(account: Account) -> None:

@@ -6,7 +6,7 @@ VerificationService against our trusted CSCA certificates), and then by a
 face check against the chip photo. Without NFC they submit a hand-held ID
 photo for manual review instead (review.py).
 
-Reading documents and matching them to the account is in identity_chip.py.
+Reading documents and matching them to the account is in chip.py.
 
 The chip read and the face check are separate facts: a verified read stays
 valid when the face check fails, so the worker never reads the chip again.

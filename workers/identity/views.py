@@ -52,7 +52,7 @@ def _record_view(record) -> dict | None:
             "document_verified_at": record.document_verified_at, "verified_at": record.verified_at}
 
 
-def _status(worker, *, with_code: bool = False) -> dict:
+def _status(worker) -> dict:
     """Where the worker's identity step stands (the page and the poll share it)."""
     record = identity.latest_record(worker)
     review = identity_review.latest_review(worker)
@@ -69,11 +69,13 @@ def _status(worker, *, with_code: bool = False) -> dict:
         state = "failed"
     else:
         state = "not_started"
-    if state in ("not_started", "failed", "awaiting_face", "review_pending"):
-        # The page shows (and makes) the code; the poll only reports it, so a used
-        # or expired code makes the page reload and show a fresh one.
-        binding = identity_chip.issue_binding_code(worker) if with_code else identity_chip.active_binding(worker)
-    return {"state": state, "registration_step": worker.registration_step,
+    needs_code = state in ("not_started", "failed", "awaiting_face", "review_pending")
+    if needs_code:
+        # Reading never makes a code (a GET writes nothing): the worker asks
+        # for one with a POST; a used or expired code makes the page reload
+        # and offer a new one.
+        binding = identity_chip.active_binding(worker)
+    return {"state": state, "registration_step": worker.registration_step, "needs_code": needs_code,
             "binding_code": binding.code if binding else None,
             "binding_expires_at": binding.expires_at if binding else None, "record": _record_view(record),
             "review_state": review.state if review else None,
@@ -96,7 +98,7 @@ def identity_page():
         else:
             flash_success(_("Your identity has been verified. Next: sign the authorization letter."))
             return redirect(url_for("workers.identity_page"))
-    status = _status(worker, with_code=True)
+    status = _status(worker)
     return render_template("workers/identity.html", worker=worker, status=status, errors=errors,
                            face_check=returned_face_check(),
                            check_label=messages.check_label,
@@ -106,7 +108,7 @@ def identity_page():
 @bp.post("/workers/identity/code")
 @roles_required(WORKER)
 def identity_new_code():
-    """A fresh code (the old one stops working)."""
+    """A code for the desk reader; asking again makes a fresh one (the old one stops working)."""
     worker = services.ensure_worker(current_user)
     identity_chip.issue_binding_code(worker, renew=True)
     return redirect(url_for("workers.identity_page"))

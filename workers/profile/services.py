@@ -145,15 +145,6 @@ def save_section(worker: Worker, section: str, data: dict, base_version: int | N
     return _to_section(row, section), True
 
 
-def flagged_entries(worker: Worker) -> list[tuple[str, dict, dict]]:
-    """(section, entry, flag) for every expiring or expired insurance or health entry."""
-    result = []
-    for section in current_profile(worker):
-        for flag in section.flags:
-            result.append((section.section, section.data["entries"][flag["index"]], flag))
-    return result
-
-
 def delete_profile(account: Account) -> None:
     """A deleted account's profile versions go with it."""
     db.session.execute(sa.delete(ProfileVersion).where(ProfileVersion.worker_id == account.id))
