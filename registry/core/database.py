@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from contextvars import ContextVar
 
 import sqlalchemy as sa
 from sqlalchemy import event, orm
@@ -86,10 +87,28 @@ def _tune_sqlite(dbapi_connection, connection_record):
     cursor.close()
 
 
+# Whether the transaction about to begin will write. On SQLite a deferred
+# transaction that reads and then writes must upgrade its lock, and in WAL
+# mode that fails at once ("database is locked") if another writer committed
+# meanwhile; BEGIN IMMEDIATE takes the write lock up front and waits for it
+# (busy_timeout) instead. Reads stay deferred so they never queue behind
+# writers. PostgreSQL ignores this and keeps its row locks.
+_write_intent: ContextVar[bool] = ContextVar("registry_write_intent", default=False)
+
+
+def declare_write_intent(writes: bool = True):
+    """Say whether the next transactions of this context will write; returns a token for `reset_write_intent`."""
+    return _write_intent.set(writes)
+
+
+def reset_write_intent(token) -> None:
+    _write_intent.reset(token)
+
+
 @event.listens_for(Engine, "begin")
 def _begin_sqlite(conn):
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
 # Search indexes created by migrations with raw DDL (SQLite FTS5 virtual

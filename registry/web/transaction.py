@@ -10,10 +10,12 @@ from __future__ import annotations
 from flask import Flask, g, request, session
 
 from registry.core import effects
+from registry.core.database import declare_write_intent, reset_write_intent
 from registry.core.errors import DomainError
 from registry.core.extensions import db
 
 LANGUAGES = ("zh", "en")
+READ_ONLY_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def note_refusal(error: DomainError) -> None:
@@ -24,6 +26,11 @@ def note_refusal(error: DomainError) -> None:
 
 def init_app(app: Flask) -> None:
     """Attach the per-request transaction and the remembered language choice."""
+
+    @app.before_request
+    def declare_intent():
+        # A request that may write takes SQLite's write lock when its transaction begins.
+        g.write_intent_token = declare_write_intent(request.method not in READ_ONLY_METHODS)
 
     @app.before_request
     def remember_language():
@@ -46,3 +53,6 @@ def init_app(app: Flask) -> None:
         if exc is not None:
             db.session.rollback()
             effects.discard()
+        token = g.pop("write_intent_token", None)
+        if token is not None:
+            reset_write_intent(token)
