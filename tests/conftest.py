@@ -9,41 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-
 import pytest
-import sqlalchemy as sa
+from flask.testing import FlaskClient
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import orm
-from cryptography.fernet import Fernet
-from flask.testing import FlaskClient
 
-from registry import MIGRATIONS_DIR, create_app
 from registry.core import clock
 from registry.core.extensions import db
-
-TEST_DATA_KEY = Fernet.generate_key().decode()
-
-
-def test_settings(database_url: str, instance_path: str) -> dict:
-    """Configuration every test app shares."""
-    return {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
-        "DATA_KEYS": [TEST_DATA_KEY],
-        "LOOKUP_KEY": "test-lookup-key",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "SERVER_NAME": None,
-    }
-
-
-def reset_database(url: str) -> None:
-    """Start from an empty database (PostgreSQL keeps state between runs)."""
-    if url.startswith("postgresql"):
-        engine = sa.create_engine(url)
-        with engine.begin() as connection:
-            connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-            connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        engine.dispose()
+from tests.factories.app import make_app, reset_database
 
 
 @pytest.fixture(scope="session")
@@ -71,14 +44,10 @@ class IsolatedClient(FlaskClient):
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     """The app under test, on a database built by the real migrations."""
-    import flask_migrate
-
     instance = str(tmp_path_factory.mktemp("instance"))
     reset_database(database_url)
-    application = create_app(test_settings(database_url, instance), instance_path=instance)
+    application = make_app(database_url, instance)
     application.test_client_class = IsolatedClient
-    with application.app_context():
-        flask_migrate.upgrade(directory=MIGRATIONS_DIR)
     yield application
     with application.app_context():
         db.engine.dispose()

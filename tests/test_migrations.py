@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
+from registry import MIGRATIONS_DIR
 from registry.core.database import include_in_schema_comparison
 from registry.core.extensions import db
 
@@ -17,11 +20,6 @@ def test_migrated_schema_matches_models(app, db_session):
 
 
 def test_single_migration_head():
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    from registry import MIGRATIONS_DIR
-
     config = Config()
     config.set_main_option("script_location", MIGRATIONS_DIR)
     assert len(ScriptDirectory.from_config(config).get_heads()) == 1

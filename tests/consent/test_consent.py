@@ -10,19 +10,17 @@ from consent import services
 from consent.models import SignedConsent
 from registry.accounts.services import erase_account
 from registry.core.errors import Conflict, DomainError, Forbidden
-from tests.helpers import api_post, form_post, log_in, make_account, passed_face_check
+from tests.factories.accounts import make_account
+from tests.factories.face import make_face_check
+from tests.factories.http import api_post, form_post, log_in
+from tests.factories.workers import make_worker
+from workers import services as workers
+from workers.models import RegistrationStep
 
 
 def verified_worker(name: str = "王芳"):
     """A worker whose identity step is done: the letter is the next step."""
-    from workers import services as workers
-    from workers.models import RegistrationStep
-
-    account = make_account(role="worker", name=name)
-    worker = workers.ensure_worker(account)
-    worker.identity_verified_at = worker.registered_at
-    worker.registration_step = RegistrationStep.AUTHORIZATION.value
-    return account
+    return make_worker(name, step=RegistrationStep.AUTHORIZATION, identity_verified=True)
 
 
 @pytest.fixture
@@ -39,7 +37,7 @@ def test_versions_are_numbered_and_hashed(letter):
 
 def test_sign_records_version_digest_face_check_and_server_signature(letter, db_session):
     worker = verified_worker()
-    check = passed_face_check(worker, "consent")
+    check = make_face_check(worker, "consent")
     consent = services.sign(worker, letter.version, letter.sha256, check.id)
     assert (consent.letter_version, consent.letter_sha256, consent.face_check_id) == (1, letter.sha256, check.id)
     assert services.verify_signature(consent)
@@ -49,15 +47,15 @@ def test_sign_records_version_digest_face_check_and_server_signature(letter, db_
 
 def test_double_submission_signs_once(letter, db_session):
     worker = verified_worker()
-    first = services.sign(worker, letter.version, letter.sha256, passed_face_check(worker, "consent").id)
-    again = services.sign(worker, letter.version, letter.sha256, passed_face_check(worker, "consent").id)
+    first = services.sign(worker, letter.version, letter.sha256, make_face_check(worker, "consent").id)
+    again = services.sign(worker, letter.version, letter.sha256, make_face_check(worker, "consent").id)
     assert again.id == first.id
     assert db_session.scalar(sa.select(sa.func.count()).select_from(SignedConsent)) == 1
 
 
 def test_old_version_or_wrong_digest_is_refused(letter, db_session):
     worker = verified_worker()
-    check = passed_face_check(worker, "consent")
+    check = make_face_check(worker, "consent")
     services.publish_letter("信用信息授权书", "新版正文，需要重新阅读。", None)
     with pytest.raises(Conflict):
         services.sign(worker, 1, letter.sha256, check.id)
@@ -69,12 +67,12 @@ def test_old_version_or_wrong_digest_is_refused(letter, db_session):
 def test_stale_foreign_or_wrong_purpose_face_checks_are_refused(app, letter, db_session, move_clock):
     worker, other = verified_worker(), verified_worker("钱七")
     with pytest.raises(DomainError) as wrong_purpose:
-        services.sign(worker, letter.version, letter.sha256, passed_face_check(worker, "check_in").id)
+        services.sign(worker, letter.version, letter.sha256, make_face_check(worker, "check_in").id)
     assert wrong_purpose.value.code == "face_check_purpose"
     with pytest.raises(DomainError) as foreign:
-        services.sign(worker, letter.version, letter.sha256, passed_face_check(other, "consent").id)
+        services.sign(worker, letter.version, letter.sha256, make_face_check(other, "consent").id)
     assert foreign.value.code == "check_not_found"
-    stale = passed_face_check(worker, "consent")
+    stale = make_face_check(worker, "consent")
     move_clock(dt.timedelta(hours=1))
     with pytest.raises(DomainError) as old:
         services.sign(worker, letter.version, letter.sha256, stale.id)
@@ -85,7 +83,7 @@ def test_stale_foreign_or_wrong_purpose_face_checks_are_refused(app, letter, db_
 def test_only_workers_sign(letter, db_session):
     household = make_account(role="consumer")
     with pytest.raises(Forbidden):
-        services.sign(household, letter.version, letter.sha256, passed_face_check(household, "consent").id)
+        services.sign(household, letter.version, letter.sha256, make_face_check(household, "consent").id)
 
 
 def test_api_sign_list_revoke(client, letter, db_session):
@@ -93,7 +91,7 @@ def test_api_sign_list_revoke(client, letter, db_session):
     log_in(client, worker)
     current = client.get("/api/v1/consent/letter").get_json()
     assert current["version"] == 1 and current["sha256"] == letter.sha256
-    check = passed_face_check(worker, "consent")
+    check = make_face_check(worker, "consent")
     response = api_post(client, "/api/v1/consent/consents", {"letter_version": 1, "letter_sha256": letter.sha256,
                                                              "face_check_id": check.id})
     assert response.status_code == 201
@@ -118,7 +116,7 @@ def test_api_bad_input(client, letter, db_session):
                                                             "face_check_id": 999999})
     assert missing.status_code == 404
     other = verified_worker("孙八")
-    foreign = services.sign(other, 1, letter.sha256, passed_face_check(other, "consent").id)
+    foreign = services.sign(other, 1, letter.sha256, make_face_check(other, "consent").id)
     assert api_post(client, f"/api/v1/consent/consents/{foreign.id}/revocation").status_code == 404
     assert client.get(f"/consent/receipts/{foreign.id}").status_code == 404
 
@@ -128,7 +126,7 @@ def test_letter_page_flow_and_receipt(client, letter, db_session):
     log_in(client, worker)
     page = client.get("/consent/letter").get_data(as_text=True)
     assert "本人授权平台" in page and "data-face-capture" in page and letter.sha256 in page
-    check = passed_face_check(worker, "consent")
+    check = make_face_check(worker, "consent")
     form = client.get(f"/consent/letter?face_check={check.id}").get_data(as_text=True)
     assert 'data-testid="sign-form"' in form
     signed = form_post(client, "/consent/letter", {"letter_version": "1", "letter_sha256": letter.sha256,
@@ -142,7 +140,7 @@ def test_letter_page_flow_and_receipt(client, letter, db_session):
 def test_sign_page_with_a_used_check_shows_the_reason(client, letter, db_session):
     worker = verified_worker()
     log_in(client, worker)
-    check = passed_face_check(worker, "check_in")
+    check = make_face_check(worker, "check_in")
     response = form_post(client, "/consent/letter", {"letter_version": "1", "letter_sha256": letter.sha256,
                                                      "face_check_id": str(check.id)})
     assert response.status_code == 422
@@ -163,7 +161,7 @@ def test_admin_publishes_versions(client, db_session):
 
 def test_account_deletion_removes_consents(letter, db_session):
     worker = verified_worker()
-    services.sign(worker, 1, letter.sha256, passed_face_check(worker, "consent").id)
+    services.sign(worker, 1, letter.sha256, make_face_check(worker, "consent").id)
     erase_account(worker)
     assert db_session.scalar(sa.select(sa.func.count()).select_from(SignedConsent)) == 0
 
@@ -175,15 +173,12 @@ def test_demo_seed_publishes_the_sample_letter(runner, db_session):
 
 
 def test_signing_needs_a_verified_identity_and_completes_registration(letter, db_session):
-    from workers import services as workers
-    from workers.models import RegistrationStep
-
     account = make_account(role="worker")
     worker = workers.ensure_worker(account)
     with pytest.raises(DomainError) as info:
-        services.sign(account, letter.version, letter.sha256, passed_face_check(account, "consent").id)
+        services.sign(account, letter.version, letter.sha256, make_face_check(account, "consent").id)
     assert info.value.code == "identity_not_verified"
     worker.identity_verified_at = worker.registered_at
     worker.registration_step = RegistrationStep.AUTHORIZATION.value
-    services.sign(account, letter.version, letter.sha256, passed_face_check(account, "consent").id)
+    services.sign(account, letter.version, letter.sha256, make_face_check(account, "consent").id)
     assert worker.registration_step == RegistrationStep.COMPLETE.value and worker.authorized_at is not None

@@ -1,27 +1,19 @@
-"""Fixtures for certificate, scan and view tests."""
+"""Fixtures for scan and view tests."""
 from __future__ import annotations
 
 import pytest
 
-from registry.core.extensions import db
-from tests.helpers import make_account
-
-
-def complete_worker(name: str = "周雨桐"):
-    """A worker account whose registration is complete (identity and consent done)."""
-    from workers import services
-    from workers.models import RegistrationStep
-
-    account = make_account(role="worker", name=name)
-    worker = services.ensure_worker(account)
-    worker.registration_step = RegistrationStep.COMPLETE.value
-    db.session.flush()
-    return account, worker
+from tests.factories.accounts import make_account
+from tests.factories.workers import make_worker
+from workers.models import RegistrationStep
+from workers.services import ensure_worker
 
 
 @pytest.fixture
 def worker_account(db_session):
-    return complete_worker()
+    """A worker whose registration is complete (identity and consent done), with the worker record."""
+    account = make_worker("周雨桐", step=RegistrationStep.COMPLETE)
+    return account, ensure_worker(account)
 
 
 @pytest.fixture

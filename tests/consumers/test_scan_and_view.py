@@ -8,14 +8,17 @@ import pytest
 import sqlalchemy as sa
 
 from consent.grants import DataAccess, ViewGrant
+from registry.accounts.services import erase_account
 from registry.audit.models import AuditEvent
-from registry.feeds import services as feeds
 from registry.core.signing import KeyRing, b64url, b64url_decode
 from registry.core.tokens import issue
-from tests.consumers.conftest import complete_worker
-from tests.helpers import api_post, log_in, make_account, passed_face_check, wait_for_resend
+from registry.feeds import services as feeds
+from tests.factories.accounts import make_account, wait_for_resend
+from tests.factories.face import make_face_check
+from tests.factories.http import api_post, form_post, log_in
+from tests.factories.workers import make_worker
 from workers.certificates import services as certificates
-from workers.models import Worker
+from workers.models import RegistrationStep, Worker
 
 
 def scan(client, scanned):
@@ -32,7 +35,7 @@ def setup(app, db_session, worker_account, household):
 
 
 def approve(worker_client, worker_account, request_id):
-    check = passed_face_check(worker_account, "view_approval")
+    check = make_face_check(worker_account, "view_approval")
     return api_post(worker_client, f"/api/v1/workers/me/view-requests/{request_id}/approval",
                     {"face_check_id": check.id})
 
@@ -137,7 +140,7 @@ def test_same_request_cannot_be_approved_twice(setup, db_session):
 def test_approval_needs_a_fresh_view_approval_face_check(setup, db_session):
     account, worker, worker_client, household_client = setup
     request_id = scan(household_client, certificates.show(worker).token).get_json()["request_id"]
-    wrong = passed_face_check(account, "check_in")
+    wrong = make_face_check(account, "check_in")
     response = api_post(worker_client, f"/api/v1/workers/me/view-requests/{request_id}/approval",
                         {"face_check_id": wrong.id})
     assert response.status_code == 422 and response.get_json()["code"] == "face_check_purpose"
@@ -197,7 +200,7 @@ def test_idor_other_households_requests_and_grants(app, setup, db_session):
     assert snoop.get(f"/api/v1/view-requests/{request_id}").status_code == 404
     assert snoop.get(f"/api/v1/grants/{grant_id}/view").status_code == 404
     assert snoop.get(f"/views/{grant_id}").status_code == 404
-    other_worker, _ = complete_worker("冯九")
+    other_worker = make_worker("冯九", step=RegistrationStep.COMPLETE)
     other_client = app.test_client()
     log_in(other_client, other_worker)
     assert api_post(other_client, f"/api/v1/workers/me/grants/{grant_id}/revocation").status_code == 404
@@ -231,8 +234,6 @@ def test_bad_scan_input(setup):
 def test_pages_flow(setup, db_session):
     account, worker, worker_client, household_client = setup
     token = certificates.show(worker).token
-    from tests.helpers import form_post
-
     response = form_post(household_client, "/scan", {"scanned": token})
     assert response.status_code == 302
     request_page = household_client.get(response.headers["Location"]).get_data(as_text=True)
@@ -241,7 +242,7 @@ def test_pages_flow(setup, db_session):
     assert "郑*" in worker_client.get("/me/requests").get_data(as_text=True)
     approve_page = worker_client.get(f"/me/requests/{request_id}/approve").get_data(as_text=True)
     assert "data-face-capture" in approve_page
-    check = passed_face_check(account, "view_approval")
+    check = make_face_check(account, "view_approval")
     done = form_post(worker_client, f"/me/requests/{request_id}/approve", {"face_check_id": str(check.id)})
     assert done.status_code == 302
     approved = household_client.get(f"/requests/{request_id}").get_data(as_text=True)
@@ -256,8 +257,6 @@ def test_pages_flow(setup, db_session):
 
 
 def test_account_deletion_removes_requests_and_grants(setup, db_session):
-    from registry.accounts.services import erase_account
-
     account, worker, worker_client, household_client = setup
     request_id = scan(household_client, certificates.show(worker).token).get_json()["request_id"]
     approve(worker_client, account, request_id)

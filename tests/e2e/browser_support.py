@@ -1,4 +1,4 @@
-"""What the browser tests share: a live server thread, fake-camera videos and
+"""What the browser tests share: the live app and its server thread, fake-camera videos and
 a Chromium filming one, run in a thread of its own (a sync Playwright owns its
 thread's event loop, so browsers with different cameras each get a thread)."""
 from __future__ import annotations
@@ -9,8 +9,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PIL import Image
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
 
+from registry.web.demo import seed
+from tests.factories.app import make_app
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-component-update", "--disable-sync"]
 FPS = 10
 
 
@@ -28,12 +36,18 @@ def write_y4m(path: Path, segments: list[tuple[Image.Image, int]], fps: int = FP
     return path
 
 
+def build_live_app(tmp_path: Path, **overrides):
+    """A fresh app on its own SQLite file, migrated and seeded like the demo."""
+    app = make_app("sqlite:///" + str(tmp_path / "live.sqlite"), str(tmp_path),
+                   **{"TESTING": False, "PROPAGATE_UNEXPECTED": False, **overrides})
+    app.test_cli_runner().invoke(seed)
+    return app
+
+
 class LiveServer:
     """The app served from a thread on an ephemeral 127.0.0.1 port."""
 
     def __init__(self, app):
-        from werkzeug.serving import make_server
-
         self.app = app
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
@@ -54,8 +68,6 @@ def run_in_browser(video: Path, scenario: Callable, timeout: float = 120.0):
 
     def work():
         try:
-            from playwright.sync_api import sync_playwright
-
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
                     "--no-sandbox", "--disable-background-networking", "--disable-gpu",

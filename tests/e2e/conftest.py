@@ -6,34 +6,15 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
-from tests.e2e.browser_support import CHROMIUM, LiveServer  # noqa: F401
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-component-update", "--disable-sync"]
+from tests.e2e.browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LiveServer, build_live_app
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
-
-
-def build_live_app(tmp_path: Path, **overrides):
-    """A fresh app on its own SQLite file, migrated and seeded like the demo."""
-    import flask_migrate
-
-    from registry import MIGRATIONS_DIR, create_app
-    from registry.web.demo import seed
-    from tests.conftest import test_settings
-
-    settings = test_settings("sqlite:///" + str(tmp_path / "live.sqlite"), str(tmp_path))
-    settings.update({"TESTING": False, "PROPAGATE_UNEXPECTED": False, **overrides})
-    app = create_app(settings, instance_path=str(tmp_path))
-    with app.app_context():
-        flask_migrate.upgrade(directory=MIGRATIONS_DIR)
-    app.test_cli_runner().invoke(seed)
-    return app
 
 
 @pytest.fixture(scope="session")
@@ -51,8 +32,6 @@ def browser():
     # from starting their own (one asyncio loop per thread).
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (scripts/test does)")
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield instance

@@ -7,37 +7,26 @@ Playwright session of the same pytest process.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import sqlalchemy as sa
 
+from registry.accounts.models import SmsMessage
+from registry.core.crypto import lookup_hash
+from registry.core.extensions import db
 from tests.e2e.browser_support import CHROMIUM, FPS, LiveServer, run_in_browser, write_y4m  # noqa: F401
+from tests.factories.app import make_app
 
 
 def build_app(tmp_path: Path, **overrides):
     """A fresh app on a temporary SQLite file, migrated by the real migrations."""
-    import flask_migrate
-
-    from registry import MIGRATIONS_DIR, create_app
-    from tests.conftest import test_settings
-
-    settings = test_settings("sqlite:///" + str(tmp_path / "face-live.sqlite"), str(tmp_path))
-    settings.update({"TESTING": False, "PROPAGATE_UNEXPECTED": False, "SMS_RESEND_SECONDS": 0, **overrides})
-    app = create_app(settings, instance_path=str(tmp_path))
-    with app.app_context():
-        flask_migrate.upgrade(directory=MIGRATIONS_DIR)
-    return app
+    return make_app("sqlite:///" + str(tmp_path / "face-live.sqlite"), str(tmp_path),
+                    **{"TESTING": False, "PROPAGATE_UNEXPECTED": False, "SMS_RESEND_SECONDS": 0, **overrides})
 
 
 def log_in(context, base_url: str, app, phone: str) -> None:
     """Sign the browser context in through the real SMS-code API (cookies are shared)."""
-    import re
-
-    import sqlalchemy as sa
-
-    from registry.accounts.models import SmsMessage
-    from registry.core.crypto import lookup_hash
-    from registry.core.extensions import db
-
     token = context.request.get(base_url + "/api/v1/session/csrf").json()["csrf_token"]
     headers = {"X-CSRFToken": token}
     sent = context.request.post(base_url + "/api/v1/sms/codes", data={"phone": phone, "purpose": "login"},

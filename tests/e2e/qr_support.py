@@ -8,13 +8,19 @@ else (real Flask-WTF CSRF and Flask-Babel are still on).
 """
 from __future__ import annotations
 
+from io import BytesIO
 from pathlib import Path
 
 import numpy as np
+from flask import Flask, render_template_string, request
+from flask_babel import Babel
+from flask_wtf import CSRFProtect
+from jinja2 import FileSystemLoader
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[2]
 from tests.e2e.browser_support import CHROMIUM, FPS, LiveServer, run_in_browser, write_y4m  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[2]
 WIDTH, HEIGHT = 640, 480
 
 PAGE = """<!doctype html>
@@ -35,8 +41,6 @@ RESULT = """<!doctype html><html><body><h1 data-testid="received">{{ value }}</h
 
 def camera_frame(qr_png: bytes) -> Image.Image:
     """The QR image centred on white at camera size, in camera-like greys rather than pure black and white."""
-    from io import BytesIO
-
     code = Image.open(BytesIO(qr_png)).convert("L")
     frame = Image.new("L", (WIDTH, HEIGHT), 255)
     frame.paste(code, ((WIDTH - code.width) // 2, (HEIGHT - code.height) // 2))
@@ -45,11 +49,6 @@ def camera_frame(qr_png: bytes) -> Image.Image:
 
 def build_app():
     """A bare Flask app: the scanner page at /, the form target at /receive, posts kept in app.received."""
-    from flask import Flask, render_template_string, request
-    from flask_babel import Babel
-    from flask_wtf import CSRFProtect
-    from jinja2 import FileSystemLoader
-
     app = Flask(__name__, static_folder=str(ROOT / "static"))
     app.config.update(SECRET_KEY="qr-scanner-test", BABEL_DEFAULT_LOCALE="zh",
                       BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "registry" / "translations"))

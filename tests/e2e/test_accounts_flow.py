@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from tests.helpers import make_id_number
+from tests.factories.accounts import make_id_number
 
 PHONE = "13912345678"
 NEW_PHONE = "13787654321"

@@ -14,10 +14,15 @@ import os
 import pytest
 
 from registry.core import qr
+from registry.core.extensions import db
+from registry.face import services as face
 from tests.e2e import face_support, qr_support
-from tests.face import photos as P
+from tests.factories import photos as P
+from tests.factories.accounts import make_account
+from workers import services as workers
+from workers.models import RegistrationStep
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # slow: dlib face recognition in the live app
 
 
 @pytest.fixture(scope="module")
@@ -32,12 +37,6 @@ def real_photos():
 def live(real_photos, tmp_path_factory):
     if not os.path.exists(face_support.CHROMIUM):
         pytest.fail(f"{face_support.CHROMIUM} is missing: install Debian's chromium package")
-    from registry.core.extensions import db
-    from registry.face import services as face
-    from tests.helpers import make_account
-    from workers import services as workers
-    from workers.models import RegistrationStep
-
     app = face_support.build_app(tmp_path_factory.mktemp("cert-live"),
                                  FACE_CHALLENGE_ACTIONS_FOR_TESTS=["turn_right", "turn_left"])
     with app.app_context():

@@ -3,7 +3,15 @@ from __future__ import annotations
 
 import threading
 
+import flask_migrate
 import pytest
+from cryptography.fernet import Fernet
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from registry import MIGRATIONS_DIR, create_app
+from registry.core.extensions import db
+from registry.enterprises import demo, loader, validation
 
 pytestmark = pytest.mark.e2e
 
@@ -11,14 +19,6 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     """The app on a temporary SQLite database, seeded with synthetic enterprises, served on 127.0.0.1."""
-    import flask_migrate
-    from cryptography.fernet import Fernet
-    from werkzeug.serving import make_server
-
-    from registry import MIGRATIONS_DIR, create_app
-    from registry.enterprises import demo, loader, validation
-    from registry.core.extensions import db
-
     folder = tmp_path_factory.mktemp("enterprise-e2e")
     app = create_app({"SECRET_KEY": "e2e", "DATA_KEYS": [Fernet.generate_key().decode()], "LOOKUP_KEY": "e2e",
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'e2e.sqlite'}"},
@@ -46,8 +46,6 @@ def live_server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as p:
         instance = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
                                      args=["--no-sandbox", "--disable-background-networking"])

@@ -13,10 +13,14 @@ import os
 
 import pytest
 
+from registry.core.extensions import db
+from registry.face import services
+from registry.face.models import FaceCheck
 from tests.e2e import face_support as support
-from tests.face import photos as P
+from tests.factories import photos as P
+from tests.factories.accounts import make_account
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # slow: dlib face recognition in the live app
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +42,6 @@ def camera_video(real_photos, tmp_path_factory):
 def live(real_photos, tmp_path_factory):
     if not os.path.exists(support.CHROMIUM):
         pytest.fail(f"{support.CHROMIUM} is missing: install Debian's chromium package")
-    from registry.core.extensions import db
-    from registry.face import services
-    from tests.helpers import make_account
-
     app = support.build_app(tmp_path_factory.mktemp("face-live"),
                             FACE_CHALLENGE_ACTIONS_FOR_TESTS=["turn_right", "turn_left"])
     with app.app_context():
@@ -92,11 +92,7 @@ def test_camera_capture_passes_and_redirects(live, camera_video):
     assert result == "Face verification passed."
     assert "Turn your head slowly to your right" in prompts and "Turn your head slowly to your left" in prompts
     assert prompts.index("Turn your head slowly to your right") < prompts.index("Turn your head slowly to your left")
-    from registry.face.models import FaceCheck
-
     with app.app_context():
-        from registry.core.extensions import db
-
         check = db.session.get(FaceCheck, int(check_id))
         assert check.passed and check.frame_count == 12 and check.frames is None
 

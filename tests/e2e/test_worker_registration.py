@@ -13,13 +13,20 @@ import datetime as dt
 import os
 
 import pytest
+import sqlalchemy as sa
 
+from registry.accounts.models import Account
+from registry.core import clock
+from registry.core.extensions import db
 from tests.e2e import face_support
 from tests.e2e import worker_support as W
-from tests.e2e.conftest import ARTIFACTS
-from tests.helpers import make_id_number
+from tests.e2e.browser_support import ARTIFACTS
+from tests.factories import photos as P
+from tests.factories.accounts import make_id_number
+from workers.identity import services as identity
+from workers.models import Worker
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # slow: dlib face recognition in the live app
 
 PHONE = "13955501234"
 NAME = "欧巴马"
@@ -28,8 +35,6 @@ ENTERPRISE = "阳光家政服务有限公司"
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
-    from tests.face import photos as P
-
     try:
         P.photo_bytes()
     except P.TestDataUnavailable as exc:
@@ -44,8 +49,6 @@ def setup(tmp_path_factory):
 
 
 def test_worker_registers_checks_in_departs_and_returns(setup):
-    from registry.core import clock
-
     app, video, chip_photo = setup
     id_number = make_id_number("19610804", sequence=17)
     steps: list[str] = []
@@ -125,15 +128,7 @@ def test_worker_registers_checks_in_departs_and_returns(setup):
     finally:
         clock.set_offset(dt.timedelta(0))
     assert steps == ["account", "enterprise", "identity", "letter", "check-in", "departed", "active again"]
-
-    from registry.accounts.models import Account
-    from registry.core.extensions import db
-    from workers.identity import services as identity
-    from workers.models import Worker
-
     with app.app_context():
-        import sqlalchemy as sa
-
         account = db.session.scalar(sa.select(Account).where(Account.name == NAME))
         worker = db.session.get(Worker, account.id)
         record = identity.latest_verified(worker)

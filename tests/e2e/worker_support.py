@@ -1,25 +1,25 @@
 """Support for the worker-registration browser test: the app, an enterprise, the desk reader, the face steps."""
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
+from registry.core.extensions import db
 from tests.e2e import face_support
+from tests.e2e.browser_support import build_live_app
+from tests.factories import photos as P
+from tests.factories.enterprises import make_enterprise
 
 
 def build_app(tmp_path: Path):
     """A fresh live app (demo letter seeded) whose face challenges are always "turn right, then left"."""
-    from tests.e2e.conftest import build_live_app
-
     return build_live_app(tmp_path, SMS_RESEND_SECONDS=0,
                           FACE_CHALLENGE_ACTIONS_FOR_TESTS=["turn_right", "turn_left"])
 
 
 def seed_enterprise(app, name: str) -> str:
     """An enterprise the worker can find by name; returns its credit code."""
-    from registry.core.extensions import db
-    from tests.workers.conftest import make_enterprise
-
     with app.app_context():
         enterprise = make_enterprise(name)
         db.session.commit()
@@ -28,16 +28,12 @@ def seed_enterprise(app, name: str) -> str:
 
 def camera_video(folder: Path) -> Path:
     """The fake camera: real photos of one person looking ahead, turning right, ahead, turning left."""
-    from tests.face import photos as P
-
     poses = [P.FRONTAL, P.TURNED_RIGHT, P.FRONTAL, P.TURNED_LEFT]
     return face_support.write_y4m(folder / "worker.y4m", [(P.camera_frame(*pose), 3) for pose in poses])
 
 
 def chip_photo_file(folder: Path) -> Path:
     """The photo the software card carries: the same person the camera films."""
-    from tests.face import photos as P
-
     path = folder / "chip.jpg"
     # Framed like a passport photo: head and shoulders, the face half the width.
     path.write_bytes(P.jpeg(P.camera_frame("obama3.jpg", False, (360, 480), 0.5)))
@@ -52,8 +48,6 @@ def read_code(page, base_url: str, phone: str) -> str:
 
 def read_chip_at_the_desk(app, code: str, photo: Path) -> dict:
     """What the desk operator runs: `flask workers read-chip --code CODE --simulated`."""
-    import json
-
     result = app.test_cli_runner().invoke(args=["workers", "read-chip", "--code", code, "--simulated",
                                                 "--face-photo", str(photo)])
     assert result.exit_code == 0, result.output

@@ -9,6 +9,7 @@ from idcard.icao import bac
 from idcard.icao.crypto import adjust_parity, retail_mac
 from idcard.icao.mrz import mrz_information
 from idcard.icao.sm import SecureMessaging
+from idcard.softcard.card import CardSecureMessaging, _SMAbort
 
 # The idcard tests need neither the Flask app nor the database: opt out of
 # the shared per-test app context and transaction (tests/conftest.py).
@@ -167,8 +168,6 @@ def test_malformed_protected_responses(response, reason):
 
 
 def test_aes_secure_messaging_roundtrip_with_card_side():
-    from idcard.softcard.card import CardSecureMessaging, _SMAbort
-
     key_enc, key_mac, ssc = bytes(range(16)), bytes(range(16, 32)), bytes(16)
     reader = SecureMessaging(key_enc, key_mac, ssc)
     card = CardSecureMessaging(key_enc, key_mac, ssc)

@@ -237,8 +237,6 @@ def test_software_card_answers_anything_with_a_status(apdus):
 @FUZZ
 @given(st.binary(max_size=140), st.binary(min_size=8, max_size=8))
 def test_active_authentication_verifier(response, challenge):
-    from idcard.icao.lds import parse_dg15
-
     key = parse_dg15(VALID["DG15"])
     with pytest.raises(SignatureError):
         verify_active_authentication(key, challenge, response, "sha256")

@@ -10,7 +10,7 @@ from PIL import Image
 from idcard import tlv
 from idcard.errors import LDSError, SODError, TLVError
 from idcard.icao.lds import (aa_hash_name, parse_com, parse_dg1, parse_dg2,
-                             parse_dg11, parse_dg14, parse_dg15)
+                             parse_dg11, parse_dg14, parse_dg15, parse_face_record)
 from idcard.icao.sod import parse_sod
 from idcard.softcard import build_document
 from idcard.softcard.personalize import encode_dg2
@@ -120,7 +120,6 @@ def test_face_record_length_checks(face_jpeg):
     record = tlv.decode(dg2).children()[0].children()[1].children()[1].value
     truncated = record[:-5]
     with pytest.raises(LDSError, match="length"):
-        from idcard.icao.lds import parse_face_record
         parse_face_record(truncated)
 
 

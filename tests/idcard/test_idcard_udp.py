@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+import nfc.tag.tt4
 import pytest
 
 from idcard.errors import (CardRemovedError, NoCardError, NoReaderError,
@@ -24,8 +25,6 @@ pytestmark = [pytest.mark.own_app, pytest.mark.timeout(60)]
 
 
 def test_full_read_and_verification_over_nfcpy_udp(doc_rsa):
-    import nfc.tag.tt4
-
     service = VerificationService(TrustStore([doc_rsa.csca_certificate]))
     challenge = service.issue_challenge("udp-session")
     with UdpCardEmulator(doc_rsa.card()) as emulator:
@@ -46,8 +45,6 @@ def test_full_read_and_verification_over_nfcpy_udp(doc_rsa):
 
 
 def test_type_b_card_over_nfcpy_udp(doc_no_aa):
-    import nfc.tag.tt4
-
     with UdpCardEmulator(doc_no_aa.card(), technology="B") as emulator:
         with NfcpyTransport(emulator.path, wait=10, timeout=5) as link:
             assert isinstance(link._tag, nfc.tag.tt4.Type4BTag)

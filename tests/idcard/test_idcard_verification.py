@@ -8,10 +8,12 @@ import threading
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from idcard import tlv
 from idcard.errors import CertificateError, SignatureError, TrustStoreError
+from idcard.icao.aa import verify_active_authentication
+from idcard.icao.lds import parse_dg15
 from idcard.icao.reader import ChipReader
 from idcard.icao.trust import TrustStore
 from idcard.softcard import SoftwareCardTransport, build_document
@@ -275,9 +277,6 @@ def test_master_list_signed_by_foreign_signer_is_rejected(pkis):
 
 
 def test_rsa_aa_variants_iso9796_trailers_and_n_minus_s(doc_rsa):
-    from idcard.icao.aa import verify_active_authentication
-    from idcard.icao.lds import parse_dg15
-
     key = parse_dg15(doc_rsa.data_group(15))
     challenge = b"\x11" * 8
     # SHA-256 uses the two-byte trailer 34 CC instead of BC.
@@ -301,7 +300,6 @@ def test_custom_aa_key_objects(pkis, face_jpeg):
     result = _read(doc, service)
     assert result.ok and result.checks["active_authentication"].status == \
         "passed"
-    from cryptography.hazmat.primitives.asymmetric import rsa
     with pytest.raises(ValueError, match="extended"):
         build_document(pki=pkis["ecdsa"], face_jpeg=face_jpeg,
                        aa=rsa.generate_private_key(65537, 2048))

@@ -1,33 +1,24 @@
-"""Choosing enterprises, and the enterprise confirming, rejecting, ending and listing."""
+"""The worker's side of affiliations: choosing enterprises, withdrawing a claim, the enterprises page."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from registry.accounts.models import SmsMessage
-from registry.core.crypto import lookup_hash
-from tests.helpers import api_post, form_post, log_in, make_account
-from tests.workers.conftest import at_china_time, make_enterprise, make_staff, make_worker, passed_check
-from workers.attendance import checkins
-from workers.models import Affiliation, Worker, WorkerNotice
-
-CLAIMS = "/api/v1/workers/me/affiliations"
-
-
-def states(client) -> dict[str, str]:
-    return {i["credit_code"]: i["state"] for i in client.get(CLAIMS).get_json()["items"]}
-
+from tests.factories.enterprises import make_enterprise
+from tests.factories.http import api_post, csrf_token, form_post, log_in
+from tests.factories.workers import CLAIMS_URL, claim_states, make_worker
+from workers.models import Affiliation, Worker
 
 def test_worker_chooses_several_enterprises_and_sees_pending(client, db_session):
     a, b = make_enterprise("甲家政"), make_enterprise("乙家政")
     account = make_worker()
     log_in(client, account)
     assert client.get("/api/v1/workers/me/status").get_json()["registration_step"] == "enterprises"
-    response = api_post(client, CLAIMS, {"credit_codes": [a.credit_code, b.credit_code.lower()]})
+    response = api_post(client, CLAIMS_URL, {"credit_codes": [a.credit_code, b.credit_code.lower()]})
     assert response.status_code == 201, response.get_json()
-    assert states(client) == {a.credit_code: "pending", b.credit_code: "pending"}
+    assert claim_states(client) == {a.credit_code: "pending", b.credit_code: "pending"}
     assert client.get("/api/v1/workers/me/status").get_json()["registration_step"] == "identity"
     # A double submission changes nothing.
-    assert api_post(client, CLAIMS, {"credit_codes": [a.credit_code]}).status_code == 201
+    assert api_post(client, CLAIMS_URL, {"credit_codes": [a.credit_code]}).status_code == 201
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Affiliation)) == 2
 
 
@@ -36,146 +27,24 @@ def test_bad_claims_change_nothing(client, db_session, enterprise):
     log_in(client, account)
     for body in ({}, {"credit_codes": []}, {"credit_codes": "x"}, {"credit_codes": ["x" * 19]},
                  {"credit_codes": [1]}):
-        assert api_post(client, CLAIMS, body).status_code == 422, body
-    unknown = api_post(client, CLAIMS, {"credit_codes": [enterprise.credit_code, "91110105999999999X"]})
+        assert api_post(client, CLAIMS_URL, body).status_code == 422, body
+    unknown = api_post(client, CLAIMS_URL, {"credit_codes": [enterprise.credit_code, "91110105999999999X"]})
     assert unknown.status_code == 404 and unknown.get_json()["code"] == "enterprise_not_found"
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Affiliation)) == 0
     assert db_session.get(Worker, account.id).registration_step == "enterprises"
 
 
-def test_enterprise_staff_confirm_and_worker_sees_it(client, db_session, worker_account, enterprise):
-    staff = make_staff(enterprise)
-    affiliation = db_session.scalars(sa.select(Affiliation)).one()
-    log_in(client, staff)
-    roster = client.get("/api/v1/enterprise/roster").get_json()
-    assert roster["total"] == 1 and roster["items"][0]["state"] == "pending"
-    assert roster["items"][0]["phone_masked"].count("*") == 4
-    response = api_post(client, f"/api/v1/enterprise/affiliations/{affiliation.id}/confirm")
-    assert response.status_code == 200 and response.get_json()["state"] == "confirmed"
-    # Twice is harmless.
-    assert api_post(client, f"/api/v1/enterprise/affiliations/{affiliation.id}/confirm").status_code == 200
-    assert api_post(client, f"/api/v1/enterprise/affiliations/{affiliation.id}/reject").status_code == 409
-    log_in(client, worker_account)
-    assert states(client) == {enterprise.credit_code: "confirmed"}
-
-
-def test_forged_confirmation_by_another_enterprises_staff_is_refused(client, db_session, worker_account):
-    other = make_enterprise("别家公司")
-    intruder = make_staff(other, name="别家员工")
-    affiliation = db_session.scalars(sa.select(Affiliation)).one()
-    log_in(client, intruder)
-    for action in ("confirm", "reject", "end"):
-        response = api_post(client, f"/api/v1/enterprise/affiliations/{affiliation.id}/{action}")
-        assert response.status_code == 404 and response.get_json()["code"] == "affiliation_not_found"
-    page = form_post(client, f"/enterprise/affiliations/{affiliation.id}/confirm", {})
-    assert page.status_code == 404
-    assert client.get("/api/v1/enterprise/roster").get_json()["total"] == 0
-    db_session.expire_all()
-    assert db_session.get(Affiliation, affiliation.id).state == "pending"
-
-
-def test_only_linked_staff_may_act(client, db_session, worker_account):
-    affiliation = db_session.scalars(sa.select(Affiliation)).one()
-    log_in(client, worker_account)  # the worker confirming their own claim
-    assert api_post(client, f"/api/v1/enterprise/affiliations/{affiliation.id}/confirm").status_code == 403
-    unlinked = make_account("enterprise_staff")
-    log_in(client, unlinked)
-    response = client.get("/api/v1/enterprise/roster")
-    assert response.status_code == 403 and response.get_json()["code"] == "no_enterprise"
-    assert client.get("/enterprise/roster").status_code == 403
-    db_session.expire_all()
-    assert db_session.get(Affiliation, affiliation.id).state == "pending"
-
-
-def test_reject_then_claim_again(client, db_session, worker_account, enterprise):
-    staff = make_staff(enterprise)
-    affiliation = db_session.scalars(sa.select(Affiliation)).one()
-    log_in(client, staff)
-    assert api_post(client, f"/api/v1/enterprise/affiliations/{affiliation.id}/end").status_code == 409
-    assert api_post(client, f"/api/v1/enterprise/affiliations/{affiliation.id}/reject").status_code == 200
-    log_in(client, worker_account)
-    assert states(client) == {enterprise.credit_code: "rejected"}
-    assert api_post(client, CLAIMS, {"credit_codes": [enterprise.credit_code]}).status_code == 201
-    assert states(client) == {enterprise.credit_code: "pending"}
-
-
-def test_end_tells_the_worker_in_app_and_by_sms(client, db_session, worker_account, enterprise):
-    staff = make_staff(enterprise)
-    affiliation = db_session.scalars(sa.select(Affiliation)).one()
-    log_in(client, staff)
-    api_post(client, f"/api/v1/enterprise/affiliations/{affiliation.id}/confirm")
-    assert api_post(client, f"/api/v1/enterprise/affiliations/{affiliation.id}/end").status_code == 200
-    assert api_post(client, f"/api/v1/enterprise/affiliations/{affiliation.id}/end").status_code == 200
-    messages = db_session.scalars(sa.select(SmsMessage).where(
-        SmsMessage.phone_hash == lookup_hash(worker_account.phone, "phone"))).all()
-    assert len(messages) == 1 and enterprise.name in messages[0].body
-    assert db_session.scalar(sa.select(sa.func.count()).select_from(WorkerNotice).where(
-        WorkerNotice.kind == "affiliation_ended")) == 1
-    log_in(client, worker_account)
-    notices = client.get("/api/v1/workers/me/notices").get_json()["items"]
-    assert any(enterprise.name in n["text"] for n in notices)
-    home = client.get("/workers")
-    assert enterprise.name in home.get_data(as_text=True)
-
-
 def test_worker_withdraws(client, db_session, worker_account):
     affiliation = db_session.scalars(sa.select(Affiliation)).one()
     log_in(client, worker_account)
-    response = client.delete(f"{CLAIMS}/{affiliation.id}", headers={"X-CSRFToken": _token(client)})
+    response = client.delete(f"{CLAIMS_URL}/{affiliation.id}", headers={"X-CSRFToken": csrf_token(client)})
     assert response.status_code == 200 and response.get_json()["state"] == "withdrawn"
-    again = client.delete(f"{CLAIMS}/{affiliation.id}", headers={"X-CSRFToken": _token(client)})
+    again = client.delete(f"{CLAIMS_URL}/{affiliation.id}", headers={"X-CSRFToken": csrf_token(client)})
     assert again.status_code == 409
     other = make_worker("别人")
     log_in(client, other)
-    assert client.delete(f"{CLAIMS}/{affiliation.id}", headers={"X-CSRFToken": _token(client)}).status_code == 404
-
-
-def _token(client):
-    from tests.helpers import csrf_token
-
-    return csrf_token(client)
-
-
-def test_roster_status_filters_and_csv(client, db_session, enterprise, set_clock):
-    staff = make_staff(enterprise)
-    set_clock(at_china_time(2026, 1, 1, 10))
-    old = make_worker("老王", enterprises=[enterprise])
-    set_clock(at_china_time(2026, 2, 20, 10))
-    fresh = make_worker("=SUM(A1)", enterprises=[enterprise])
-    checkins.check_in(fresh, passed_check(fresh).id)
-    for affiliation in db_session.scalars(sa.select(Affiliation)):
-        from workers.roster import services as roster
-
-        roster.confirm(staff, affiliation.id)
-    log_in(client, staff)
-    departed = client.get("/api/v1/enterprise/roster?status=departed").get_json()
-    assert [r["worker_id"] for r in departed["items"]] == [old.id]
-    active = client.get("/api/v1/enterprise/roster?status=active&state=confirmed").get_json()
-    assert [r["worker_id"] for r in active["items"]] == [fresh.id]
-    assert active["items"][0]["last_check_in_at"] is not None
-    assert client.get("/api/v1/enterprise/roster?status=gone").status_code == 422
-    assert client.get("/api/v1/enterprise/roster?page=0").status_code == 422
-    csv_response = client.get("/enterprise/roster.csv")
-    assert csv_response.status_code == 200 and csv_response.mimetype == "text/csv"
-    text = csv_response.data.decode("utf-8")
-    assert text.startswith("\ufeff") and "老王" in text and "'=SUM(A1)" in text
-    assert fresh.phone not in text
-    page = client.get("/enterprise/roster?status=departed")
-    assert page.status_code == 200 and "老王" in page.get_data(as_text=True)
-    assert client.get("/enterprise/roster?status=bogus&page=x").status_code == 200
-
-
-def test_roster_page_actions(client, db_session, worker_account, enterprise):
-    staff = make_staff(enterprise)
-    affiliation = db_session.scalars(sa.select(Affiliation)).one()
-    log_in(client, staff)
-    response = form_post(client, f"/enterprise/affiliations/{affiliation.id}/confirm", {})
-    assert response.status_code == 302
-    assert form_post(client, f"/enterprise/affiliations/{affiliation.id}/explode", {}).status_code == 404
-    conflict = form_post(client, f"/enterprise/affiliations/{affiliation.id}/reject", {})
-    assert conflict.status_code == 409
-    db_session.expire_all()
-    assert db_session.get(Affiliation, affiliation.id).state == "confirmed"
+    refused = client.delete(f"{CLAIMS_URL}/{affiliation.id}", headers={"X-CSRFToken": csrf_token(client)})
+    assert refused.status_code == 404
 
 
 def test_enterprises_page_search_and_claim(client, db_session):

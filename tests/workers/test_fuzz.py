@@ -5,8 +5,8 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import csrf_token, log_in
-from tests.workers.conftest import make_worker
+from tests.factories.http import csrf_token, log_in
+from tests.factories.workers import make_worker
 from workers.models import Affiliation, ProfileVersion
 
 json_values = st.recursive(

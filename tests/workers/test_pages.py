@@ -1,8 +1,8 @@
 """The worker's home screen, the home-page entry and the API document."""
 from __future__ import annotations
 
-from tests.helpers import log_in
-from tests.workers.conftest import at_china_time, make_worker
+from tests.factories.http import log_in
+from tests.factories.workers import at_china_time, make_worker
 
 
 def test_home_shows_the_functions_with_days_left(client, db_session, set_clock):

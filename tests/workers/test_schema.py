@@ -1,11 +1,16 @@
 """The 0004_workers migration builds exactly the tables the workers models describe."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-import sqlalchemy as sa
 
 from registry.core.extensions import db
+from tests.factories.enterprises import make_enterprise, make_staff
+from tests.factories.workers import at_china_time, make_worker
+from workers import services
+from workers.models import Affiliation
+from workers.roster import services as roster
 
 
 OUR_TABLES = {"worker", "worker_affiliation", "worker_profile_version", "worker_notice"}
@@ -33,10 +38,6 @@ def test_worker_tables_match_the_migration(app, db_session):
 
 
 def test_active_count_for_the_enterprise_page(db_session, set_clock):
-    from tests.workers.conftest import at_china_time, make_enterprise, make_staff, make_worker
-    from workers.roster import services as roster
-    from workers import services
-
     set_clock(at_china_time(2026, 1, 1, 9))
     enterprise = make_enterprise()
     staff = make_staff(enterprise)
@@ -44,8 +45,6 @@ def test_active_count_for_the_enterprise_page(db_session, set_clock):
     set_clock(at_china_time(2026, 2, 15, 9))
     new = make_worker("新", enterprises=[enterprise])
     for account in (old, new):
-        from workers.models import Affiliation
-
         affiliation = db_session.scalar(sa.select(Affiliation).where(Affiliation.worker_id == account.id))
         roster.confirm(staff, affiliation.id)
     assert services.count_active_affiliated(enterprise.id) == 1

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from registry.accounts import codes
 from registry.accounts.models import CodePurpose, SmsCode, SmsMessage
 from registry.core.errors import DomainError, RateLimited
-from tests.helpers import api_post, last_code, make_phone
+from tests.factories.accounts import last_code, make_id_number, make_phone
+from tests.factories.http import api_post
 
 
 def send(phone, purpose=CodePurpose.LOGIN, ip="10.0.0.1"):
@@ -115,8 +116,6 @@ def test_api_answers_429_with_retry_after_and_keeps_nothing_new(client, db_sessi
 def test_wrong_code_over_api_is_counted_even_though_the_call_fails(client, db_session):
     phone = make_phone()
     api_post(client, "/api/v1/sms/codes", {"phone": phone, "purpose": "register"})
-    from tests.helpers import make_id_number
-
     body = {"role": "consumer", "name": "张三", "id_number": make_id_number(), "phone": phone,
             "code": "000000" if last_code(phone) != "000000" else "111111"}
     response = api_post(client, "/api/v1/accounts", body)

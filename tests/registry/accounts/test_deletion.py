@@ -7,7 +7,8 @@ from registry.accounts import services
 from registry.accounts.models import Account, SmsCode, SmsMessage
 from registry.audit.models import AuditEvent
 from registry.audit.services import verify_chain
-from tests.helpers import api_post, form_post, last_code, log_in, make_account
+from tests.factories.accounts import last_code, make_account
+from tests.factories.http import api_post, form_post, log_in
 
 
 def count(session, model, *where) -> int:

@@ -6,7 +6,8 @@ import sqlalchemy as sa
 
 from registry.accounts.models import Account
 from registry.core.crypto import lookup_hash
-from tests.helpers import api_post, csrf_token, form_post, last_code, make_account, make_id_number, make_phone
+from tests.factories.accounts import last_code, make_account, make_id_number, make_phone
+from tests.factories.http import api_post, csrf_token, form_post
 
 
 def account_count(session) -> int:

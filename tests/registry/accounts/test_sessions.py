@@ -4,7 +4,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from registry.accounts.models import Account
-from tests.helpers import api_post, form_post, last_code, log_in, make_account, make_phone
+from tests.factories.accounts import last_code, make_account, make_phone
+from tests.factories.http import api_post, form_post, log_in
 
 
 def test_login_by_phone_and_code(client, db_session):

@@ -10,7 +10,7 @@ from registry.accounts.services import erase_account
 from registry.core.crypto import lookup_hash
 from registry.feeds import services
 from registry.feeds.models import FeedRecord
-from tests.helpers import make_account
+from tests.factories.accounts import make_account
 
 
 def line(**fields) -> str:

@@ -6,10 +6,11 @@ import datetime as dt
 import sqlalchemy as sa
 
 from registry.core import clock
-from registry.news import services
 from registry.core.extensions import db
+from registry.news import services
 from registry.news.models import Article
-from tests.helpers import form_post, log_in, make_account
+from tests.factories.accounts import make_account
+from tests.factories.http import form_post, log_in
 
 
 def publish(kind="news", title="标题", body="正文", when=None):

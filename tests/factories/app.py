@@ -1,0 +1,42 @@
+"""Building test apps: the settings every test app shares, and a migrated app on a fresh database."""
+from __future__ import annotations
+
+import flask_migrate
+import sqlalchemy as sa
+from cryptography.fernet import Fernet
+
+from registry import MIGRATIONS_DIR, create_app
+
+TEST_DATA_KEY = Fernet.generate_key().decode()
+
+
+def app_settings(database_url: str, instance_path: str) -> dict:
+    """Configuration every test app shares."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "DATA_KEYS": [TEST_DATA_KEY],
+        "LOOKUP_KEY": "test-lookup-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SERVER_NAME": None,
+    }
+
+
+def reset_database(url: str) -> None:
+    """Start from an empty database (PostgreSQL keeps state between runs)."""
+    if url.startswith("postgresql"):
+        engine = sa.create_engine(url)
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+            connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        engine.dispose()
+
+
+def make_app(database_url: str, instance_path: str, **overrides):
+    """An app with the shared test settings (plus overrides), its database built by the real migrations."""
+    settings = app_settings(database_url, instance_path)
+    settings.update(overrides)
+    application = create_app(settings, instance_path=instance_path)
+    with application.app_context():
+        flask_migrate.upgrade(directory=MIGRATIONS_DIR)
+    return application
