@@ -68,7 +68,7 @@ def main() -> int:
     from registry.face.imaging import FRAME_FORMATS, decode_image
     from registry.face.providers import CheckRequest, EmbeddedProvider
     from registry.face.settings import DEFAULTS
-    from tests.face import photos as P
+    from tests.factories import photos as P
 
     with open("/proc/loadavg") as handle:
         load_start = handle.read().split()[0]

@@ -6,7 +6,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from registry import MIGRATIONS_DIR
+from registry.app import MIGRATIONS_DIR
 from registry.core.database import include_in_schema_comparison
 from registry.core.extensions import db
 

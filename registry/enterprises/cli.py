@@ -37,6 +37,9 @@ def import_command(path, source, fmt, encoding, errors_path, batch_size):
     except fileio.FileRejected as exc:
         db.session.rollback()
         raise click.ClickException(f"{path}: {exc}") from None
+    except BaseException:
+        db.session.rollback()  # the batch in flight goes whole; the committed ones stay
+        raise
     click.echo(f"{report.rows} rows read ({report.format}, {report.encoding}): {report.inserted} added, "
                f"{report.updated} updated, {report.rejected} rejected")
     for error in report.errors[:20]:

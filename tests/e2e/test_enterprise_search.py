@@ -9,7 +9,7 @@ from cryptography.fernet import Fernet
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
-from registry import MIGRATIONS_DIR, create_app
+from registry.app import MIGRATIONS_DIR, create_app
 from registry.core.extensions import db
 from registry.enterprises import demo, loader, validation
 

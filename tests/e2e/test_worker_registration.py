@@ -82,8 +82,9 @@ def test_worker_registers_checks_in_departs_and_returns(setup):
             assert ENTERPRISE in page.get_by_test_id("affiliations").inner_text()
             steps.append("enterprise")
 
-            # 3. Identity: the desk reads the chip for the code shown on the page; the page notices.
+            # 3. Identity: the worker asks for a code, the desk reads the chip for it; the page notices.
             page.goto(base + "/workers/identity")
+            page.get_by_test_id("get-binding-code").click()
             code = page.get_by_test_id("binding-code").inner_text().strip()
             page.screenshot(path=str(ARTIFACTS / "worker-identity-code.png"), full_page=True)
             desk = W.read_chip_at_the_desk(app, code, chip_photo)

@@ -5,7 +5,7 @@ import flask_migrate
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
-from registry import MIGRATIONS_DIR, create_app
+from registry.app import MIGRATIONS_DIR, create_app
 
 TEST_DATA_KEY = Fernet.generate_key().decode()
 

@@ -6,8 +6,7 @@ import datetime as dt
 
 import pytest
 
-from idcard.cnid import (build_resident_record, id_check_digit,
-                         parse_resident_record, validate_id_number)
+from idcard.cnid import build_resident_record, id_check_digit, parse_resident_record, validate_id_number
 from idcard.errors import ResidentIdError
 from idcard.icao.trust import TrustStore
 from idcard.verification import VerificationService
@@ -95,7 +94,7 @@ def test_service_reports_data_proven_but_face_not():
 
 
 def test_service_expired_and_malformed_cards():
-    later = dt.datetime(2036, 1, 1, tzinfo=dt.timezone.utc)
+    later = dt.datetime(2036, 1, 1, tzinfo=dt.UTC)
     service = VerificationService(TrustStore(), now=lambda: later)
     expired = service.verify_resident_id(record())
     assert expired.failed() == ["document_expiry"]

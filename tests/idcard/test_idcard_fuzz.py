@@ -14,13 +14,21 @@ from hypothesis import strategies as st
 
 from idcard import tlv
 from idcard.cnid import build_resident_record, parse_resident_record
-from idcard.errors import (CertificateError, IdCardError, LDSError, MRZError,
-                           ParseError, ResidentIdError, SecureMessagingError,
-                           SignatureError, SODError, TLVError)
+from idcard.errors import (
+    CertificateError,
+    IdCardError,
+    LDSError,
+    MRZError,
+    ParseError,
+    ResidentIdError,
+    SecureMessagingError,
+    SignatureError,
+    SODError,
+    TLVError,
+)
 from idcard.icao.aa import verify_active_authentication
 from idcard.icao.apdu import CommandAPDU
-from idcard.icao.lds import (aa_hash_name, parse_com, parse_dg1, parse_dg2,
-                             parse_dg11, parse_dg14, parse_dg15)
+from idcard.icao.lds import aa_hash_name, parse_com, parse_dg1, parse_dg2, parse_dg11, parse_dg14, parse_dg15
 from idcard.icao.mrz import mrz_information, parse_mrz
 from idcard.icao.sm import SecureMessaging
 from idcard.icao.sod import parse_sod

@@ -9,8 +9,16 @@ from PIL import Image
 
 from idcard import tlv
 from idcard.errors import LDSError, SODError, TLVError
-from idcard.icao.lds import (aa_hash_name, parse_com, parse_dg1, parse_dg2,
-                             parse_dg11, parse_dg14, parse_dg15, parse_face_record)
+from idcard.icao.lds import (
+    aa_hash_name,
+    parse_com,
+    parse_dg1,
+    parse_dg2,
+    parse_dg11,
+    parse_dg14,
+    parse_dg15,
+    parse_face_record,
+)
 from idcard.icao.sod import parse_sod
 from idcard.softcard import build_document
 from idcard.softcard.personalize import encode_dg2

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from idcard.errors import (AccessDeniedError, CardError, SecureMessagingError)
+from idcard.errors import AccessDeniedError, CardError, SecureMessagingError
 from idcard.icao.apdu import CommandAPDU
-from idcard.icao.lds import (FID_COM, parse_com, parse_dg1, parse_dg2,
-                             parse_dg11)
+from idcard.icao.lds import FID_COM, parse_com, parse_dg1, parse_dg2, parse_dg11
 from idcard.icao.reader import MAX_READ, ChipReader
 from idcard.softcard import SoftwareCardTransport, build_document
 from idcard.softcard.card import SoftwareCard

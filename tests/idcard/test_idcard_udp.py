@@ -11,8 +11,7 @@ import time
 import nfc.tag.tt4
 import pytest
 
-from idcard.errors import (CardRemovedError, NoCardError, NoReaderError,
-                           NotIsoDepError)
+from idcard.errors import CardRemovedError, NoCardError, NoReaderError, NotIsoDepError
 from idcard.icao.reader import ChipReader
 from idcard.icao.trust import TrustStore
 from idcard.softcard.udp import UdpCardEmulator, free_udp_port

@@ -132,7 +132,7 @@ def test_expired_document(pkis, face_jpeg):
 
 
 def test_certificates_checked_at_verification_time(doc_no_aa):
-    later = dt.datetime(2045, 1, 1, tzinfo=dt.timezone.utc)
+    later = dt.datetime(2045, 1, 1, tzinfo=dt.UTC)
     service = VerificationService(TrustStore([doc_no_aa.csca_certificate]),
                                   now=lambda: later)
     result = service.verify_emrtd(_files(doc_no_aa))

@@ -8,6 +8,7 @@ from tests.factories.http import api_post, csrf_token, form_post, log_in
 from tests.factories.workers import CLAIMS_URL, claim_states, make_worker
 from workers.models import Affiliation, Worker
 
+
 def test_worker_chooses_several_enterprises_and_sees_pending(client, db_session):
     a, b = make_enterprise("甲家政"), make_enterprise("乙家政")
     account = make_worker()

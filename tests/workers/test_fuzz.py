@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 from tests.factories.http import csrf_token, log_in
 from tests.factories.workers import make_worker
-from workers.models import Affiliation, ProfileVersion
+from workers.models import Affiliation
+from workers.profile.models import ProfileVersion
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(min_value=-2**70, max_value=2**70) | st.floats(allow_nan=False)

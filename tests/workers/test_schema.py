@@ -12,7 +12,6 @@ from workers import services
 from workers.models import Affiliation
 from workers.roster import services as roster
 
-
 OUR_TABLES = {"worker", "worker_affiliation", "worker_profile_version", "worker_notice"}
 
 
@@ -47,4 +46,4 @@ def test_active_count_for_the_enterprise_page(db_session, set_clock):
     for account in (old, new):
         affiliation = db_session.scalar(sa.select(Affiliation).where(Affiliation.worker_id == account.id))
         roster.confirm(staff, affiliation.id)
-    assert services.count_active_affiliated(enterprise.id) == 1
+    assert services.count_active_affiliated(enterprise) == 1

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from registry.accounts.models import Account
-from registry.accounts.sms import SmsDeliveryError, send_sms
+from registry.accounts import sms
 from registry.core import clock
 from registry.core.extensions import db
 from workers.models import Worker, WorkStatus
@@ -164,8 +164,8 @@ def deliver(batch: ReminderBatch) -> int:
     sent = 0
     for reminder in batch.reminders:
         try:
-            send_sms(reminder.phone, reminder_text(reminder.days_remaining))
-        except SmsDeliveryError:
+            sms.send_sms(reminder.phone, reminder_text(reminder.days_remaining))
+        except sms.SmsDeliveryError:
             db.session.execute(sa.update(Worker).where(Worker.account_id == reminder.account_id).values(
                 reminded_mark=reminder.previous_mark, reminded_due_on=reminder.previous_due_on))
             continue

@@ -7,6 +7,7 @@ from registry.accounts import services
 from registry.accounts.models import Account, SmsCode, SmsMessage
 from registry.audit.models import AuditEvent
 from registry.audit.services import verify_chain
+from registry.core import signals
 from tests.factories.accounts import last_code, make_account
 from tests.factories.http import api_post, form_post, log_in
 
@@ -54,12 +55,17 @@ def test_delete_with_wrong_code_changes_nothing_but_counts_the_try(client, db_se
     assert db_session.get(Account, account_id) is None
 
 
-def test_deletion_hooks_run_in_the_same_transaction(db_session):
+def test_deletion_receivers_run_in_the_same_transaction(db_session):
     seen = []
-    hook = services.on_account_deleted(lambda acc: seen.append(acc.id))
+
+    def receiver(account):
+        # The account row is still there for the receivers to delete their own rows.
+        seen.append((account.id, db_session.get(Account, account.id) is not None))
+
+    signals.account_deleting.connect(receiver)
     try:
         account = make_account()
         services.erase_account(account)
-        assert seen == [account.id]
+        assert seen == [(account.id, True)]
     finally:
-        services._deletion_hooks.remove(hook)
+        signals.account_deleting.disconnect(receiver)

@@ -6,7 +6,7 @@ import json
 import pytest
 from cryptography.fernet import Fernet
 
-from registry import create_app
+from registry.app import create_app
 from registry.core.config import ConfigurationError
 
 

@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
-from registry import MIGRATIONS_DIR, create_app
 from registry.accounts.models import Account
+from registry.app import MIGRATIONS_DIR, create_app
 from registry.core.crypto import EXTENSION_KEY, DecryptionError, FieldCipher
 from registry.core.extensions import db
 from registry.core.keys import encrypted_columns, reencrypt_all

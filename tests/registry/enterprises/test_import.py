@@ -159,7 +159,7 @@ def test_demo_enterprises_are_valid_and_rerunnable(runner):
     assert count(CreditRecord) >= 0
 
 
-def test_killed_import_keeps_whole_batches_and_rerun_finishes(tmp_path, monkeypatch):
+def test_killed_import_keeps_whole_batches_and_rerun_finishes(tmp_path, monkeypatch, runner):
     rows = [raw_row(name=f"中断测试家政{i}") for i in range(5)]
     path = write_jsonl(tmp_path / "k.jsonl", rows)
     real = loader.upsert_batch
@@ -173,12 +173,14 @@ def test_killed_import_keeps_whole_batches_and_rerun_finishes(tmp_path, monkeypa
         return real(batch, source)
 
     monkeypatch.setattr(loader, "upsert_batch", dies_on_second_batch)
-    with pytest.raises(KeyboardInterrupt):
-        fileio.import_file(path, batch_size=2)
+    # The import job commits per batch (the service only flushes).
+    stopped = runner.invoke(args=["enterprises", "import", path, "--batch-size", "2"])
+    assert stopped.exit_code != 0 and "Aborted" in stopped.output
     assert count(Enterprise) == 2  # the first batch only: the second was rolled back whole
     monkeypatch.setattr(loader, "upsert_batch", real)
-    report = fileio.import_file(path, batch_size=2)
-    assert (report.inserted, report.updated, count(Enterprise)) == (3, 2, 5)
+    rerun = runner.invoke(args=["enterprises", "import", path, "--batch-size", "2"])
+    assert rerun.exit_code == 0, rerun.output
+    assert "3 added, 2 updated" in rerun.output and count(Enterprise) == 5
 
 
 def test_openapi_lists_the_enterprise_endpoints(client):

@@ -12,8 +12,9 @@ from tests.factories.face import make_face_check
 from tests.factories.http import api_post, csrf_token, form_post, log_in
 from tests.factories.workers import at_china_time, make_worker
 from workers import services
-from workers.models import Affiliation, ProfileVersion, Worker, WorkerNotice
+from workers.models import Affiliation, Worker, WorkerNotice
 from workers.profile import services as profile
+from workers.profile.models import ProfileVersion
 
 URL = "/api/v1/workers/me/check-ins"
 

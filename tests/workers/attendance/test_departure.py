@@ -52,13 +52,13 @@ def test_sweep_marks_overdue_workers_once_and_is_idempotent(set_clock, db_sessio
     newer = make_worker("乙")
     worker_of(newer)
     set_clock(at_china_time(2026, 4, 1, 0, 1))  # day 31 for old, day 30 for newer
-    first = departure.sweep(batch_size=100, commit=False)
+    first = departure.sweep(batch_size=100)
     assert first.departed == 1
     db_session.expire_all()
     assert db_session.get(Worker, old.id).status == "departed"
     assert db_session.get(Worker, old.id).departed_since is not None
     assert db_session.get(Worker, newer.id).status == "active"
-    assert departure.sweep(batch_size=100, commit=False).departed == 0
+    assert departure.sweep(batch_size=100).departed == 0
 
 
 def test_sweep_command_prints_count(runner, set_clock, db_session):
@@ -79,21 +79,21 @@ def test_sweep_command_refuses_bad_batch_size(runner):
 
 
 def test_sweep_with_no_workers(db_session):
-    assert departure.sweep(commit=False).departed == 0
+    assert departure.sweep().departed == 0
 
 
 def test_check_in_after_sweep_makes_worker_active_again(set_clock, db_session, enterprise):
     set_clock(at_china_time(2026, 3, 1, 9))
     account = make_worker(enterprises=[enterprise])
     set_clock(at_china_time(2026, 4, 10, 9))
-    departure.sweep(commit=False)
+    departure.sweep()
     db_session.expire_all()
     assert worker_of(account).status == "departed"
     result = checkins.check_in(account, make_face_check(account).id)
     assert result.reactivated is True
     assert result.worker.status == "active" and result.worker.departed_since is None
     assert result.worker.due_on == dt.date(2026, 5, 10)
-    assert departure.sweep(commit=False).departed == 0
+    assert departure.sweep().departed == 0
 
 
 def sms_count(phone) -> int:
@@ -106,18 +106,18 @@ def test_reminders_at_25_and_29_days_never_twice(set_clock, db_session):
     account = make_worker()
     worker_of(account)
     set_clock(at_china_time(2026, 3, 25, 9))  # day 24: nothing yet
-    assert departure.remind(commit=False) == {25: 0, 29: 0}
+    assert departure.remind() == {25: 0, 29: 0}
     set_clock(at_china_time(2026, 3, 26, 0, 1))  # day 25 in CST (still 25 March in UTC)
-    assert departure.remind(commit=False) == {25: 1, 29: 0}
-    assert departure.remind(commit=False) == {25: 0, 29: 0}
+    assert departure.remind() == {25: 1, 29: 0}
+    assert departure.remind() == {25: 0, 29: 0}
     set_clock(at_china_time(2026, 3, 28, 9))  # day 27: the 25-day mark was already sent
-    assert departure.remind(commit=False) == {25: 0, 29: 0}
+    assert departure.remind() == {25: 0, 29: 0}
     set_clock(at_china_time(2026, 3, 30, 9))  # day 29
-    assert departure.remind(commit=False) == {25: 0, 29: 1}
+    assert departure.remind() == {25: 0, 29: 1}
     set_clock(at_china_time(2026, 3, 31, 9))  # day 30
-    assert departure.remind(commit=False) == {25: 0, 29: 0}
+    assert departure.remind() == {25: 0, 29: 0}
     set_clock(at_china_time(2026, 4, 2, 9))  # departed: no more reminders
-    assert departure.remind(commit=False) == {25: 0, 29: 0}
+    assert departure.remind() == {25: 0, 29: 0}
     assert sms_count(account.phone) == 2
 
 
@@ -126,12 +126,12 @@ def test_missed_day_25_is_sent_late_but_only_29_on_day_29(set_clock, db_session)
     late = make_worker("甲")
     worker_of(late)
     set_clock(at_china_time(2026, 3, 28, 9))  # day 27, no run before
-    assert departure.remind(commit=False) == {25: 1, 29: 0}
+    assert departure.remind() == {25: 1, 29: 0}
     set_clock(at_china_time(2026, 3, 1, 9))
     very_late = make_worker("乙")
     worker_of(very_late)
     set_clock(at_china_time(2026, 3, 30, 9))  # day 29 for very_late, also day 29 for late
-    assert departure.remind(commit=False) == {25: 0, 29: 2}
+    assert departure.remind() == {25: 0, 29: 2}
     assert sms_count(very_late.phone) == 1
 
 
@@ -139,10 +139,10 @@ def test_check_in_restarts_the_reminders(set_clock, db_session, enterprise):
     set_clock(at_china_time(2026, 3, 1, 9))
     account = make_worker(enterprises=[enterprise])
     set_clock(at_china_time(2026, 3, 26, 9))
-    assert departure.remind(commit=False)[25] == 1
+    assert departure.remind()[25] == 1
     checkins.check_in(account, make_face_check(account).id)  # due 25 April now
     set_clock(at_china_time(2026, 4, 20, 9))  # day 25 of the new period
-    assert departure.remind(commit=False)[25] == 1
+    assert departure.remind()[25] == 1
 
 
 def test_remind_command(runner, set_clock, db_session):
@@ -165,6 +165,6 @@ def test_failed_sms_gives_the_reminder_back(set_clock, db_session, monkeypatch):
         raise sms.SmsDeliveryError("down")
 
     monkeypatch.setattr(sms, "send_sms", refuse)
-    assert departure.remind(commit=False) == {25: 0, 29: 0}
+    assert departure.remind() == {25: 0, 29: 0}
     monkeypatch.undo()
-    assert departure.remind(commit=False) == {25: 0, 29: 1}
+    assert departure.remind() == {25: 0, 29: 1}

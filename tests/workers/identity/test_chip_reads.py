@@ -12,8 +12,8 @@ from registry.face import services as face
 from tests.factories.accounts import make_id_number
 from tests.factories.audit import audit_kinds
 from tests.factories.identity import make_document, read_chip, real_photo, shared_pki, submit_document
-from workers.identity import chip as identity_chip, services as identity
-
+from workers.identity import chip as identity_chip
+from workers.identity import services as identity
 
 # --- matching the account ----------------------------------------------------
 

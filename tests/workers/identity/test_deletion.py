@@ -9,9 +9,9 @@ from registry.core.errors import DomainError
 from registry.core.extensions import db
 from tests.factories.face import make_face_check
 from tests.factories.identity import make_document, submit_document
-from workers.identity import chip as identity_chip, services as identity
+from workers.identity import chip as identity_chip
+from workers.identity import services as identity
 from workers.identity.review import IdentityReview
-
 
 # --- deletion ----------------------------------------------------------------
 

@@ -9,8 +9,8 @@ import pytest
 from registry.core.errors import Conflict, NotFound
 from registry.core.extensions import db
 from tests.factories import photos
-from workers.identity import chip as identity_chip, services as identity
-
+from workers.identity import chip as identity_chip
+from workers.identity import services as identity
 
 # --- binding codes and the desk-reader command --------------------------------
 

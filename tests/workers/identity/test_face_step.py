@@ -16,10 +16,10 @@ from tests.factories.enterprises import make_enterprise
 from tests.factories.face import make_face_check
 from tests.factories.identity import make_document, submit_document
 from tests.factories.workers import make_worker
-from workers.identity import chip as identity_chip, services as identity
+from workers.identity import chip as identity_chip
+from workers.identity import services as identity
 from workers.models import RegistrationStep
 from workers.services import ensure_worker
-
 
 # --- chip read, then face ----------------------------------------------------
 

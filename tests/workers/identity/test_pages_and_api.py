@@ -12,8 +12,8 @@ from tests.factories.accounts import make_account
 from tests.factories.face import make_face_check
 from tests.factories.http import api_post, csrf_token, form_post, log_in
 from tests.factories.identity import make_document, submit_document
-from workers.identity import chip as identity_chip, services as identity
-
+from workers.identity import chip as identity_chip
+from workers.identity import services as identity
 
 # --- pages and API -----------------------------------------------------------
 
@@ -22,14 +22,19 @@ def test_identity_page_shows_the_code_and_then_the_face_step(client, worker_acco
     log_in(client, worker_account)
     page = client.get("/workers/identity?lang=en")
     assert page.status_code == 200
+    assert 'data-testid="get-binding-code"' in page.get_data(as_text=True)
+    assert identity_chip.active_binding(worker) is None  # reading the page writes nothing
+    assert form_post(client, "/workers/identity/code", {}).status_code == 302
     code = identity_chip.active_binding(worker).code
-    assert code in page.get_data(as_text=True)
+    assert code in client.get("/workers/identity?lang=en").get_data(as_text=True)
     status = client.get("/api/v1/workers/me/identity").get_json()
     assert status["state"] == "not_started" and status["binding_code"] == code
     identity_chip.redeem_binding_code(code)  # the desk used it: the poll sees it gone and the page reloads
     assert client.get("/api/v1/workers/me/identity").get_json()["binding_code"] is None
     fresh = client.get("/workers/identity").get_data(as_text=True)
-    assert identity_chip.active_binding(worker).code in fresh and code not in fresh
+    assert 'data-testid="get-binding-code"' in fresh and code not in fresh
+    assert form_post(client, "/workers/identity/code", {}).status_code == 302
+    assert identity_chip.active_binding(worker).code != code
     submit_document(make_document(worker_account), worker)
     page = client.get("/workers/identity?lang=en").get_data(as_text=True)
     assert "data-face-capture" in page and 'data-purpose="registration"' in page

@@ -7,7 +7,6 @@ from idcard.cnid import build_resident_record
 from registry.core.errors import DomainError
 from workers.identity import chip as identity_chip
 
-
 # --- resident ID reader ------------------------------------------------------
 
 def _resident_record(name: str, id_number: str) -> bytes:

@@ -21,7 +21,8 @@ from tests.factories.face import make_face_check
 from tests.factories.http import csrf_token, form_post, log_in
 from tests.factories.identity import make_document, submit_document
 from tests.factories.workers import make_worker
-from workers.identity import review as identity_review, services as identity
+from workers.identity import review as identity_review
+from workers.identity import services as identity
 from workers.models import RegistrationStep
 from workers.services import ensure_worker
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from registry.core import clock
 from tests.factories.http import api_post, form_post, log_in
 from tests.factories.workers import make_worker
-from workers.models import ProfileVersion
+from workers.profile.models import ProfileVersion
 
 API = "/api/v1/workers/me/profile"
 
