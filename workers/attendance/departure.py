@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from registry.accounts.models import Account
 from registry.accounts import sms
+from registry.accounts.models import Account
 from registry.core import clock
 from registry.core.extensions import db
 from workers.models import Worker, WorkStatus
