@@ -1,4 +1,4 @@
-"""`flask keys ...`: data-encryption keys (generate one; re-encrypt everything with the newest)."""
+"""`flask keys ...`: data-encryption keys (generate, rotate) and the signing keys' first start (init)."""
 from __future__ import annotations
 
 import json
@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from registry.core.crypto import EXTENSION_KEY, FieldCipher
 from registry.core.effects import commit
 from registry.core.keys import reencrypt_batches
+from registry.core.signing import ensure_keys
 
 cli = AppGroup("keys", help="Data-encryption keys.")
 
@@ -45,3 +46,10 @@ def rotate(new_key: bool | None):
     for table, count in changed.items():
         click.echo(f"{table}: {count} rows re-encrypted")
     click.echo("all sensitive fields are sealed with the newest key; older keys may now be retired")
+
+
+@cli.command("init")
+def init_keys():
+    """Give every signing purpose its first key (run once per deployment, after `flask db upgrade`; idempotent)."""
+    for purpose, kid in ensure_keys().items():
+        click.echo(f"{purpose}: signing with key {kid}")

@@ -49,6 +49,8 @@ class DefaultConfig:
     SMS_HOURLY_LIMIT_PER_IP = 30
     # Pagination
     PAGE_SIZE = 20
+    # Signing keys live in the database; each process re-checks for a rotation this often.
+    SIGNING_KEYS_REFRESH_SECONDS = 5.0
 
 
 ENV_PREFIX = "REGISTRY_"

@@ -6,6 +6,8 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
 from registry.app import MIGRATIONS_DIR, create_app
+from registry.core.extensions import db
+from registry.core.signing import ensure_keys
 
 TEST_DATA_KEY = Fernet.generate_key().decode()
 
@@ -39,4 +41,6 @@ def make_app(database_url: str, instance_path: str, **overrides):
     application = create_app(settings, instance_path=instance_path)
     with application.app_context():
         flask_migrate.upgrade(directory=MIGRATIONS_DIR)
+        ensure_keys()  # as a deployment does after migrating (`flask keys init`)
+        db.session.remove()
     return application

@@ -1,0 +1,123 @@
+"""Signing keys are shared by every process: the first key is made once, a token signed in one
+process verifies in another, and a rotation made by a third is seen within seconds, no restart."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from cryptography.fernet import Fernet
+
+from registry.app import MIGRATIONS_DIR, create_app
+from registry.core.extensions import db
+from registry.core.signing import b64url, b64url_decode
+from tests.factories.app import reset_database
+
+pytestmark = pytest.mark.own_app
+ROOT = Path(__file__).resolve().parents[3]
+REFRESH_SECONDS = 0.5
+
+
+@pytest.fixture
+def deployment(tmp_path, database_url):
+    """Environment of one deployment on a fresh database (the suite's own database is not touched)."""
+    if database_url.startswith("postgresql"):
+        url = database_url.rsplit("/", 1)[0] + "/registry_signing_test"
+        engine = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.exec_driver_sql("DROP DATABASE IF EXISTS registry_signing_test")
+            connection.exec_driver_sql("CREATE DATABASE registry_signing_test")
+        engine.dispose()
+        reset_database(url)
+    else:
+        url = "sqlite:///" + str(tmp_path / "shared.sqlite")
+    env = {**os.environ,
+           "REGISTRY_DATABASE_URL": url, "REGISTRY_INSTANCE_PATH": str(tmp_path / "instance"),
+           "REGISTRY_SECRET_KEY": "processes", "REGISTRY_LOOKUP_KEY": "processes",
+           "REGISTRY_DATA_KEYS": json.dumps([Fernet.generate_key().decode()]),
+           "REGISTRY_SIGNING_KEYS_REFRESH_SECONDS": str(REFRESH_SECONDS),
+           "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'nfc'}", "FLASK_APP": "registry"}
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DATA_KEYS": json.loads(env["REGISTRY_DATA_KEYS"]),
+                      "SECRET_KEY": "processes", "LOOKUP_KEY": "processes"}, instance_path=env["REGISTRY_INSTANCE_PATH"])
+    with app.app_context():
+        flask_migrate.upgrade(directory=MIGRATIONS_DIR)
+        db.engine.dispose()
+    return env
+
+
+class KeyRingProcess:
+    """One real Python process holding the app, answering commands (see keyring_process.py)."""
+
+    def __init__(self, env: dict):
+        self.process = subprocess.Popen([sys.executable, "-m", "tests.registry.core.keyring_process"], cwd=ROOT,
+                                        env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert json.loads(self.process.stdout.readline()) == {"ready": True}
+
+    def ask(self, line: str) -> dict:
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+        self.process.stdout.close()
+
+
+@pytest.fixture
+def two_processes(deployment):
+    processes = [KeyRingProcess(deployment), KeyRingProcess(deployment)]
+    yield processes
+    for process in processes:
+        process.close()
+
+
+def test_two_processes_make_one_first_key_at_the_same_moment(two_processes):
+    answers = [None, None]
+    barrier = threading.Barrier(2)
+
+    def ask(index):
+        barrier.wait()
+        answers[index] = two_processes[index].ask("current")
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert answers[0]["kid"] == answers[1]["kid"]
+
+
+def test_a_token_signed_in_one_process_verifies_in_another_before_and_after_a_rotation(two_processes, deployment):
+    signer, verifier = two_processes
+    first = signer.ask("sign")
+    assert verifier.ask(f"verify {first['token']}") == {"valid": True, "kid": first["kid"]}
+
+    rotated = subprocess.run([sys.executable, "-m", "flask", "certs", "rotate-key"], cwd=ROOT, env=deployment,
+                             capture_output=True, text=True, timeout=120)
+    assert rotated.returncode == 0, rotated.stderr[-2000:]
+    new_kid = rotated.stdout.split("signing with key ")[1].split(";")[0]
+    assert new_kid != first["kid"]
+
+    time.sleep(REFRESH_SECONDS * 2)  # each process re-checks the ring this often; no restart
+    second = signer.ask("sign")
+    assert second["kid"] == new_kid
+    assert verifier.ask(f"verify {second['token']}") == {"valid": True, "kid": new_kid}
+    assert verifier.ask(f"verify {first['token']}") == {"valid": True, "kid": first["kid"]}  # old key still verifies
+
+
+def test_a_token_naming_a_key_nobody_has_is_refused(two_processes):
+    signer, verifier = two_processes
+    token = signer.ask("sign")["token"]
+    header, body, signature = token.split(".")
+    forged = json.loads(b64url_decode(header))
+    forged["kid"] = "no-such-key"
+    other = b64url(json.dumps(forged, separators=(",", ":")).encode())
+    assert verifier.ask(f"verify {other}.{body}.{signature}") == {"valid": False, "reason": "unknown_key"}
