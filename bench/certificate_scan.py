@@ -31,8 +31,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-from workers.certificates.models import Certificate
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -54,6 +52,7 @@ def build_database(instance: Path, count: int, sample: int) -> list[str]:
     from registry.core.extensions import db
     from registry.core.signing import key_ring
     from workers.certificates import services as certificates
+    from workers.certificates.models import Certificate
     from workers.models import Worker
 
     os.environ["REGISTRY_DATABASE_URL"] = f"sqlite:///{instance}/bench.sqlite"
