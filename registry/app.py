@@ -27,7 +27,7 @@ from registry.core.extensions import babel, csrf, db, login_manager, migrate
 from registry.enterprises import cli as enterprises_cli
 from registry.face import cli as face_cli
 from registry.feeds import cli as feeds_cli
-from registry.web import api, demo, errors, home, templating, transaction
+from registry.web import api, demo, errors, helpers, home, templating, transaction
 from workers import cli as workers_cli
 from workers.certificates import cli as certificates_cli
 
@@ -53,6 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
         os.path.dirname(MIGRATIONS_DIR), "instance")
     app = Flask(__name__, instance_relative_config=True, instance_path=os.path.abspath(instance_path),
                 static_folder=os.path.join(os.path.dirname(MIGRATIONS_DIR), "static"), static_url_path="/static")
+    helpers.install_url_converters(app)
     app.config.from_object(config_module.DefaultConfig)
     app.config.update(config_module.from_environment(dict(os.environ)))
     app.config.from_pyfile("config.py", silent=True)

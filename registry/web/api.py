@@ -10,6 +10,7 @@ from flask import Blueprint, Flask, current_app, jsonify, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, ValidationError, fields
+from werkzeug.routing import IntegerConverter
 
 from registry.core.errors import DomainError
 
@@ -231,8 +232,12 @@ def build_openapi(app: Flask) -> dict[str, Any]:
         parameters = []
         for arg in sorted(rule.arguments):
             converter = rule._converters[arg]
-            kind = "integer" if type(converter).__name__ == "IntegerConverter" else "string"
-            parameters.append({"name": arg, "in": "path", "required": True, "schema": {"type": kind}})
+            schema: dict[str, Any] = {"type": "string"}
+            if isinstance(converter, IntegerConverter):
+                schema = {"type": "integer", "minimum": 0}
+                if converter.max is not None:
+                    schema["maximum"] = converter.max
+            parameters.append({"name": arg, "in": "path", "required": True, "schema": schema})
         if meta["query"] is not None:
             for key, prop in schema_to_json(_schema(meta["query"]))["properties"].items():
                 parameters.append({"name": key, "in": "query", "schema": prop})

@@ -9,10 +9,13 @@ from flask import abort, current_app, flash, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, ValidationError
+from werkzeug.routing import IntegerConverter
 
 from registry.core.errors import DomainError
 from registry.web.api import localize_messages
 from registry.web.transaction import note_refusal
+
+MAX_DATABASE_ID = 2**63 - 1  # BIGINT / SQLite INTEGER
 
 
 def parse_form(schema: Schema, only: tuple[str, ...] | None = None) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -98,3 +101,16 @@ def returned_face_check() -> str:
     """The ?face_check= id the face component returns with, or "" when absent or malformed."""
     number = _face_check_number(request.args.get("face_check"))
     return "" if number is None else str(number)
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` in every route: a path number beyond a 64-bit database id matches no route (404), never a 500."""
+
+    def __init__(self, url_map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_DATABASE_ID,
+                 signed: bool = False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def install_url_converters(app) -> None:
+    """Bound every `<int:...>` route part to what the database can hold (call before routes are registered)."""
+    app.url_map.converters["int"] = DatabaseIdConverter

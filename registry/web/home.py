@@ -9,10 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Blueprint, abort, current_app, render_template, url_for
 from flask_login import current_user
 
 from registry.core import signals
+from registry.core.extensions import db
+from registry.core.signing import PURPOSES, key_ring
 
 bp = Blueprint("home", __name__)
 
@@ -67,5 +72,27 @@ def admin_index():
 
 @bp.get("/healthz")
 def health():
-    """Liveness probe for load balancers."""
+    """Liveness probe for load balancers: the process answers."""
     return {"status": "ok"}
+
+
+@bp.get("/readyz")
+def ready():
+    """Readiness probe: the database answers, its schema is at the newest migration, signing keys exist.
+
+    Answers 503 with the failing checks named (never their details) so a
+    load balancer keeps traffic away from a node that cannot serve.
+    """
+    checks = {"database": False, "migrations": False, "signing_keys": False}
+    try:
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+            checks["database"] = True
+            current = set(MigrationContext.configure(connection).get_current_heads())
+        heads = set(ScriptDirectory(current_app.extensions["migrate"].directory).get_heads())
+        checks["migrations"] = current == heads
+        checks["signing_keys"] = all(key_ring(purpose).keys() for purpose in PURPOSES)
+    except sa.exc.SQLAlchemyError:
+        pass
+    ready_now = all(checks.values())
+    return {"status": "ready" if ready_now else "not_ready", "checks": checks}, 200 if ready_now else 503

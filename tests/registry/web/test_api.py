@@ -1,9 +1,14 @@
 """The API boundary: OpenAPI document, docs page and the one error shape."""
 from __future__ import annotations
 
-import pytest
+import re
 
+import pytest
+from werkzeug.routing import IntegerConverter
+
+from registry.app import create_app
 from tests.factories.accounts import make_account
+from tests.factories.app import app_settings
 from tests.factories.http import log_in
 
 
@@ -18,7 +23,7 @@ def test_openapi_document_lists_operations_with_schemas(client):
     assert body["properties"]["role"]["enum"] == ["worker", "consumer"]
     detail = paths["/api/v1/articles/{article_id}"]["get"]
     assert detail["parameters"][0] == {"name": "article_id", "in": "path", "required": True,
-                                       "schema": {"type": "integer"}}
+                                       "schema": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}}
     assert "4XX" in register["responses"]
 
 
@@ -47,6 +52,22 @@ def test_health(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
 
 
+def test_ready_when_migrated_and_keyed(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ready",
+                                   "checks": {"database": True, "migrations": True, "signing_keys": True}}
+
+
+@pytest.mark.own_app
+def test_not_ready_on_an_unmigrated_database(tmp_path):
+    app = create_app(app_settings("sqlite:///" + str(tmp_path / "empty.sqlite"), str(tmp_path)),
+                     instance_path=str(tmp_path))
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["checks"] == {"database": True, "migrations": False, "signing_keys": False}
+
+
 def test_admin_index_lists_every_domains_tools(client, db_session):
     assert client.get("/admin").status_code == 302
     log_in(client, make_account(role="consumer"))
@@ -56,3 +77,34 @@ def test_admin_index_lists_every_domains_tools(client, db_session):
     page = admin.get("/admin").get_data(as_text=True)
     for path in ("/admin/news", "/admin/enterprises", "/admin/identity/reviews", "/admin/consent/letters"):
         assert f'href="{path}"' in page
+
+
+@pytest.mark.parametrize("path", ["/news/9223372036854775808", "/api/v1/articles/9223372036854775808",
+                                  "/news/99999999999999999999999999"])
+def test_an_id_beyond_the_database_range_is_not_found(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    if path.startswith("/api/"):
+        assert response.get_json()["code"] == "not_found"
+
+
+def test_the_largest_database_id_is_still_looked_up(client):
+    assert client.get("/api/v1/articles/9223372036854775807").status_code == 404
+
+
+def test_no_route_answers_500_for_an_id_beyond_the_database_range(app, client):
+    huge = str(2**63)
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        ints = [name for name, converter in rule._converters.items() if isinstance(converter, IntegerConverter)]
+        if not ints:
+            continue
+        path = rule.rule
+        for name in rule._converters:
+            value = huge if name in ints else "x"
+            path = re.sub(rf"<(?:[^:>]+:)?{name}>", value, path)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(path, method=method)
+            assert response.status_code < 500, (method, path, response.status_code)
+            checked += 1
+    assert checked >= 30
