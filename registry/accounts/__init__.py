@@ -3,12 +3,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from registry.accounts import api, demo, devtools, services, sms, views
+from registry.accounts import demo, devtools, services, sms, views
 from registry.accounts.models import Account
 from registry.core import signals
 from registry.core.extensions import login_manager
-
-__all__ = ["api", "init_app"]  # api.py adds the /api/v1 routes to views.bp
 
 
 def init_app(app: Flask) -> None:
