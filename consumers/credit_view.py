@@ -18,11 +18,11 @@ from registry.core.extensions import db
 from registry.core.idnumbers import mask_name
 from registry.enterprises.models import Enterprise
 from registry.feeds import services as feeds
-from workers.attendance.departure import effective_status
 from workers.identity import messages as identity_messages
 from workers.identity import services as identity
 from workers.models import Affiliation, AffiliationState, Worker
 from workers.profile import services as profile
+from workers.services import effective_status
 
 
 @dataclass

@@ -15,7 +15,7 @@ from registry.core.errors import DomainError
 from registry.web.api import localize_messages
 from registry.web.transaction import note_refusal
 
-MAX_DATABASE_ID = 2**63 - 1  # BIGINT / SQLite INTEGER
+MAX_DATABASE_ID = 2**31 - 1  # ids are INTEGER columns: 32 bits on PostgreSQL
 
 
 def parse_form(schema: Schema, only: tuple[str, ...] | None = None) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -104,7 +104,7 @@ def returned_face_check() -> str:
 
 
 class DatabaseIdConverter(IntegerConverter):
-    """`<int:...>` in every route: a path number beyond a 64-bit database id matches no route (404), never a 500."""
+    """`<int:...>` in every route: a path number beyond a database id matches no route (404), never a 500."""
 
     def __init__(self, url_map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_DATABASE_ID,
                  signed: bool = False):

@@ -1,4 +1,6 @@
-"""The 30-day departure rule (离职), the sweep that writes it and the reminders before it.
+"""The sweep that writes the 30-day departure rule (离职) and the reminders before it.
+
+The rule itself (due dates, effective status) is in workers.services.
 
 Days are China Standard Time calendar days, whatever the server's zone: a
 worker who checks in at 23:50 CST on 1 March has used up 1 March, and one who
@@ -20,10 +22,7 @@ from registry.accounts.models import Account
 from registry.core import clock
 from registry.core.extensions import db
 from workers.models import Worker, WorkStatus
-from workers.services import ALLOWED_DAYS, china_date, days_left, due_on_after, effective_status, status_expression
-
-# The rule itself lives in workers.services; these names stay importable from here for the jobs.
-__all__ = ["ALLOWED_DAYS", "china_date", "days_left", "due_on_after", "effective_status", "status_expression"]
+from workers.services import ALLOWED_DAYS
 
 REMINDER_MARKS = (25, 29)
 

@@ -23,10 +23,10 @@ from registry.core import clock, qr, tokens
 from registry.core.errors import DomainError, RecordedRefusal
 from registry.core.extensions import db
 from registry.core.signing import key_ring
-from workers.attendance.departure import effective_status, status_expression
 from workers.certificates import messages
 from workers.certificates.models import Certificate, CertificateCode
 from workers.models import RegistrationStep, Worker, WorkStatus
+from workers.services import effective_status, status_expression
 
 TOKEN_TYPE = "hscc+jws"  # household-services credit certificate
 KEY_PURPOSE = "certificates"

@@ -25,8 +25,8 @@ from registry.core.idnumbers import mask_phone
 from registry.core.pagination import Page
 from registry.enterprises.models import Enterprise, EnterpriseStaff
 from workers import services
-from workers.attendance.departure import status_expression
 from workers.models import Affiliation, AffiliationState, Worker
+from workers.services import status_expression
 
 ROSTER_STATES = (AffiliationState.PENDING.value, AffiliationState.CONFIRMED.value)
 

@@ -25,8 +25,8 @@ def test_due_date_counts_china_days_not_utc():
     late = at_china_time(2026, 3, 1, 23, 59)
     early_next = at_china_time(2026, 3, 2, 0, 1)
     assert late.date() == early_next.date() == dt.date(2026, 3, 1)  # same UTC day...
-    assert departure.due_on_after(late) == dt.date(2026, 3, 31)     # ...different CST days
-    assert departure.due_on_after(early_next) == dt.date(2026, 4, 1)
+    assert services.due_on_after(late) == dt.date(2026, 3, 31)     # ...different CST days
+    assert services.due_on_after(early_next) == dt.date(2026, 4, 1)
 
 
 def test_exactly_thirty_days_is_still_active_thirty_one_is_departed(set_clock):
@@ -34,14 +34,14 @@ def test_exactly_thirty_days_is_still_active_thirty_one_is_departed(set_clock):
     account = make_worker()
     worker = worker_of(account)
     assert worker.due_on == dt.date(2026, 3, 31)
-    assert departure.effective_status(worker, dt.date(2026, 3, 31)) == "active"
-    assert departure.days_left(worker, dt.date(2026, 3, 31)) == 0
-    assert departure.effective_status(worker, dt.date(2026, 4, 1)) == "departed"
+    assert services.effective_status(worker, dt.date(2026, 3, 31)) == "active"
+    assert services.days_left(worker, dt.date(2026, 3, 31)) == 0
+    assert services.effective_status(worker, dt.date(2026, 4, 1)) == "departed"
     # The last active minute and the first departed minute, in CST.
     set_clock(at_china_time(2026, 3, 31, 23, 59))
-    assert departure.effective_status(worker) == "active"
+    assert services.effective_status(worker) == "active"
     set_clock(at_china_time(2026, 4, 1, 0, 0))
-    assert departure.effective_status(worker) == "departed"
+    assert services.effective_status(worker) == "departed"
 
 
 def test_sweep_marks_overdue_workers_once_and_is_idempotent(set_clock, db_session):
