@@ -1,7 +1,10 @@
-"""API boundary of the workers domain: check-ins, affiliations, roster and the profile sections."""
+"""API boundary of the workers root: affiliations and claims, and the words of in-app notices."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
+
+from workers.models import WorkerNotice
 
 STATES = ("pending", "confirmed", "rejected", "ended", "withdrawn")
 STATUSES = ("active", "departed")
@@ -36,4 +39,12 @@ class AffiliationListSchema(Schema):
 # --- profile sections --------------------------------------------------------
 
 
-
+def notice_text(notice: WorkerNotice) -> str:
+    """A notice in the reader's language."""
+    if notice.kind == "affiliation_ended":
+        return _("%(enterprise)s has ended your affiliation.", enterprise=notice.enterprise_name or "")
+    if notice.kind == "affiliation_rejected":
+        return _("%(enterprise)s did not confirm that you work there.", enterprise=notice.enterprise_name or "")
+    if notice.kind == "affiliation_confirmed":
+        return _("%(enterprise)s has confirmed that you work there.", enterprise=notice.enterprise_name or "")
+    return notice.kind

@@ -16,8 +16,8 @@ from registry.web.helpers import (
     refusal_errors,
     roles_required,
 )
-from workers import messages, services
-from workers.schemas import AffiliationListSchema, AffiliationSchema, ClaimSchema
+from workers import services
+from workers.schemas import AffiliationListSchema, AffiliationSchema, ClaimSchema, notice_text
 
 bp = Blueprint("workers", __name__, template_folder="templates")
 
@@ -45,11 +45,17 @@ def home():
     # Tiles of functions other domains build appear once their pages exist.
     present = current_app.view_functions
     tiles = {name: endpoint if endpoint in present else None for name, endpoint in OPTIONAL_TILES.items()}
-    page = render_template("workers/home.html", worker=worker, status=services.status_summary(worker),
-                           notices=[(n, messages.notice_text(n)) for n in notices], unread=len(unread),
+    return render_template("workers/home.html", worker=worker, status=services.status_summary(worker),
+                           notices=[(n, notice_text(n)) for n in notices], unread=len(unread),
                            tiles=tiles, affiliations=services.list_affiliations(worker))
-    services.mark_notices_read(worker)  # shown once as new
-    return page
+
+
+@bp.post("/workers/notices/read")
+@roles_required(WORKER)
+def notices_read_page():
+    """已读: the worker has seen the new messages (reading the home page changes nothing)."""
+    services.mark_notices_read(services.ensure_worker(current_user))
+    return redirect(url_for("workers.home"))
 
 
 @bp.route("/workers/enterprises", methods=["GET", "POST"])
@@ -129,6 +135,14 @@ def api_withdraw(affiliation_id: int):
 @require_json_api_login
 def api_notices():
     worker = services.ensure_worker(current_user)
-    return {"items": [{"id": n.id, "kind": n.kind, "text": messages.notice_text(n),
+    return {"items": [{"id": n.id, "kind": n.kind, "text": notice_text(n),
                        "created_at": n.created_at.isoformat(), "read": n.read_at is not None}
                       for n in services.recent_notices(worker, 50)]}
+
+
+@bp.post("/api/v1/workers/me/notices/read")
+@operation("Mark every new in-app notice read", tags=TAGS)
+@require_json_api_login
+def api_notices_read():
+    worker = services.ensure_worker(current_user)
+    return {"marked_read": services.mark_notices_read(worker)}

@@ -1,8 +1,12 @@
 """The worker's home screen, the home-page entry and the API document."""
 from __future__ import annotations
 
-from tests.factories.http import log_in
+import sqlalchemy as sa
+
+from tests.factories.http import api_post, form_post, log_in
 from tests.factories.workers import at_china_time, make_worker
+from workers import services
+from workers.models import WorkerNotice
 
 
 def test_home_shows_the_functions_with_days_left(client, db_session, set_clock):
@@ -44,3 +48,25 @@ def test_openapi_lists_worker_operations(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert "/api/v1/workers/me/check-ins" in paths and "/api/v1/enterprise/roster" in paths
     assert "/api/v1/workers/me/profile/{section}" in paths
+
+
+def test_reading_the_home_page_leaves_notices_new_until_the_worker_marks_them(client, db_session):
+    account = make_worker()
+    services.add_notice(account.id, "affiliation_confirmed", "阳光家政")
+    log_in(client, account)
+    for _visit in range(2):  # a GET changes nothing: the notice stays new
+        page = client.get("/workers?lang=en").get_data(as_text=True)
+        assert "阳光家政" in page and 'data-testid="notices-read"' in page
+    assert db_session.scalar(sa.select(WorkerNotice.read_at).where(WorkerNotice.worker_id == account.id)) is None
+    assert form_post(client, "/workers/notices/read", {}).status_code == 302
+    assert 'data-testid="notices-read"' not in client.get("/workers").get_data(as_text=True)
+    assert db_session.scalar(sa.select(WorkerNotice.read_at).where(WorkerNotice.worker_id == account.id)) is not None
+
+
+def test_notices_read_api(client, db_session):
+    account = make_worker()
+    services.add_notice(account.id, "affiliation_ended", "某公司")
+    log_in(client, account)
+    assert api_post(client, "/api/v1/workers/me/notices/read").get_json() == {"marked_read": 1}
+    assert api_post(client, "/api/v1/workers/me/notices/read").get_json() == {"marked_read": 0}
+    assert all(n["read"] for n in client.get("/api/v1/workers/me/notices").get_json()["items"])
