@@ -11,11 +11,29 @@ order the app factory initialises the domains; they flush, never commit.
 """
 from __future__ import annotations
 
-from blinker import Namespace
+from blinker import NamedSignal
+from blinker.base import make_id
 
-_signals = Namespace()
 
-account_deleting = _signals.signal("account-deleting", doc="""
+class OrderedSignal(NamedSignal):
+    """A blinker signal whose receivers run in the order they were connected.
+
+    Plain blinker keeps receiver ids in a set, so its call order is
+    arbitrary; here it follows `create_app`'s domain order (lowest layer
+    first), which keeps deletion and the menus deterministic.
+    """
+
+    def receivers_for(self, sender):
+        order = {receiver_id: index for index, receiver_id in enumerate(self.receivers)}
+        yield from sorted(super().receivers_for(sender),
+                          key=lambda receiver: order.get(make_id(receiver), len(order)))
+
+
+def _signal(name: str, doc: str) -> OrderedSignal:
+    return OrderedSignal(name, doc=doc)
+
+
+account_deleting = _signal("account-deleting", doc="""
 An account is being deleted (注销) and every row of it must go.
 
 Sender: the `Account` being deleted, still in the session. Receivers delete
@@ -23,7 +41,7 @@ their own rows of that person (or unlink rows other people keep) before the
 account row itself is removed; they flush, never commit.
 """)
 
-consent_signing = _signals.signal("consent-signing", doc="""
+consent_signing = _signal("consent-signing", doc="""
 A worker is about to sign the authorization letter.
 
 Sender: the signing `Account`. A receiver refuses by raising `DomainError`
@@ -31,27 +49,27 @@ Sender: the signing `Account`. A receiver refuses by raising `DomainError`
 until every receiver has passed.
 """)
 
-consent_signed = _signals.signal("consent-signed", doc="""
+consent_signed = _signal("consent-signed", doc="""
 A worker signed the authorization letter.
 
 Sender: the `Account`; keyword `consent`: the new `SignedConsent`.
 """)
 
-consent_revoked = _signals.signal("consent-revoked", doc="""
+consent_revoked = _signal("consent-revoked", doc="""
 A worker withdrew a signed authorization.
 
 Sender: the `Account`; keyword `consent`: the withdrawn `SignedConsent`.
 Whoever shows the worker's data must stop doing so from this transaction on.
 """)
 
-enterprise_active_workers = _signals.signal("enterprise-active-workers", doc="""
+enterprise_active_workers = _signal("enterprise-active-workers", doc="""
 How many active, confirmed workers an enterprise has, for its public page.
 
 Sender: the `Enterprise`. Each receiver returns a count; the enterprises
 domain adds them up and shows nothing when no domain answers.
 """)
 
-menu_items = _signals.signal("menu-items", doc="""
+menu_items = _signal("menu-items", doc="""
 Collect the entries of the app's menus.
 
 Sender: the app. Each receiver returns a list of `registry.web.home.MenuItem`
@@ -59,7 +77,7 @@ Sender: the app. Each receiver returns a list of `registry.web.home.MenuItem`
 Connected once per app in the domain's `init_app`.
 """)
 
-demo_seeding = _signals.signal("demo-seeding", doc="""
+demo_seeding = _signal("demo-seeding", doc="""
 `flask demo seed` is adding clearly marked demo content.
 
 Sender: the app. Each receiver adds its domain's demo rows (idempotently)
