@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Flask
 
 from registry.accounts import demo, devtools, services, sms, views
-from registry.accounts.models import Account
 from registry.core import signals
 from registry.core.extensions import login_manager
 
@@ -14,12 +13,8 @@ def init_app(app: Flask) -> None:
     sms.init_sms(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
-    login_manager.user_loader(load_user)
+    login_manager.user_loader(services.load_session_account)
     app.register_blueprint(views.bp)
     if app.config.get("ENV") != "production":
         app.register_blueprint(devtools.bp)
     signals.demo_seeding.connect(demo.seed_demo_operator)
-
-
-def load_user(session_id: str) -> Account | None:
-    return services.load_session_account(session_id)

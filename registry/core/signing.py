@@ -93,6 +93,9 @@ class FileKeyStore:
     def version(self) -> tuple:
         return tuple(sorted(p.name for p in self.folder.glob("*.json"))) if self.folder.exists() else ()
 
+    def next_generation(self) -> int:
+        return len(self.version()) + 1
+
     def load(self) -> list[SigningKey]:
         keys = []
         for meta_path in sorted(self.folder.glob("*.json")) if self.folder.exists() else ():
@@ -142,6 +145,10 @@ class DatabaseKeyStore:
     def version(self) -> tuple:
         return tuple(self._read(sa.select(sa.func.count(), sa.func.max(self._table.c.generation))
                                 .where(self._table.c.purpose == self.purpose))[0])
+
+    def next_generation(self) -> int:
+        # Retired keys are deleted, so the count can fall: the next generation follows the highest.
+        return (self.version()[1] or 0) + 1
 
     def load(self) -> list[SigningKey]:
         rows = self._read(sa.select(self._table.c.kid, self._table.c.created_at, self._table.c.private_key)
@@ -238,11 +245,7 @@ class KeyRing:
 
     def rotate(self) -> SigningKey:
         """Make a new current key; older keys keep verifying."""
-        with self._lock:
-            generation = len(self._load(force=True)) + 1
-        if isinstance(self.store, DatabaseKeyStore):
-            generation = (self.store.version()[1] or 0) + 1
-        return self._add_generation(generation)
+        return self._add_generation(self.store.next_generation())
 
     def retire_older_than(self, cutoff: dt.datetime) -> list[str]:
         """Remove keys that stopped signing before cutoff (never the current key)."""

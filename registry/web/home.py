@@ -6,6 +6,7 @@ knows no domain.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -76,6 +77,12 @@ def health():
     return {"status": "ok"}
 
 
+@functools.cache
+def _migration_heads(directory: str) -> frozenset[str]:
+    """The newest revisions among the migration scripts (read once per process: they ship with the code)."""
+    return frozenset(ScriptDirectory(directory).get_heads())
+
+
 @bp.get("/readyz")
 def ready():
     """Readiness probe: the database answers, its schema is at the newest migration, signing keys exist.
@@ -89,8 +96,7 @@ def ready():
             connection.exec_driver_sql("SELECT 1")
             checks["database"] = True
             current = set(MigrationContext.configure(connection).get_current_heads())
-        heads = set(ScriptDirectory(current_app.extensions["migrate"].directory).get_heads())
-        checks["migrations"] = current == heads
+        checks["migrations"] = current == _migration_heads(current_app.extensions["migrate"].directory)
         checks["signing_keys"] = all(key_ring(purpose).keys() for purpose in PURPOSES)
     except sa.exc.SQLAlchemyError:
         pass
