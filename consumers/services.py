@@ -97,7 +97,7 @@ def _open_request(consumer: Account, worker: Account, certificate_id: int) -> Vi
     db.session.flush()
     audit.record("view_request.opened", subject_id=worker.id, actor_id=consumer.id, request_id=request.id)
     notify_by_sms(worker.phone, f"{current_app.config['SMS_SIGNATURE']}{mask_name(consumer.name)}请求查看您的信用信息，"
-                                f"请在{_config_int('VIEW_REQUEST_MINUTES', 10)}分钟内登录平台刷脸授权或拒绝。")
+                                f"请在{_config_int('VIEW_REQUEST_MINUTES', 10)}分钟内登录平台刷脸授权或拒绝。", worker.id)
     return request
 
 

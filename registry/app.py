@@ -6,7 +6,6 @@ own `init_app`, and each CLI group is added in one loop.
 """
 from __future__ import annotations
 
-import logging
 import os
 from typing import Any
 
@@ -17,7 +16,7 @@ import consent
 import consumers
 import workers
 from idcard.cli import nfc_cli
-from registry import accounts, audit, enterprises, face, feeds, news
+from registry import accounts, audit, enterprises, face, feeds, jobs, news
 from registry.accounts import cli as accounts_cli
 from registry.audit import cli as audit_cli
 from registry.core import cli as core_cli
@@ -27,16 +26,17 @@ from registry.core.extensions import babel, csrf, db, login_manager, migrate
 from registry.enterprises import cli as enterprises_cli
 from registry.face import cli as face_cli
 from registry.feeds import cli as feeds_cli
-from registry.web import api, demo, errors, helpers, home, templating, transaction
+from registry.jobs import cli as jobs_cli
+from registry.web import api, demo, errors, helpers, home, observability, templating, transaction
 from workers import cli as workers_cli
 from workers.certificates import cli as certificates_cli
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
 # Lowest layer first: the order receivers of a signal run in.
-DOMAINS = (accounts, audit, news, face, feeds, enterprises, consent, workers, consumers)
+DOMAINS = (jobs, accounts, audit, news, face, feeds, enterprises, consent, workers, consumers)
 
-CLI_GROUPS = (core_cli.cli, accounts_cli.cli, audit_cli.cli, demo.cli, face_cli.cli, feeds_cli.cli,
+CLI_GROUPS = (core_cli.cli, jobs_cli.cli, accounts_cli.cli, audit_cli.cli, demo.cli, face_cli.cli, feeds_cli.cli,
               enterprises_cli.cli, workers_cli.cli, certificates_cli.cli, nfc_cli)
 
 # `flask demo enterprises` generates synthetic enterprises (the command lives with them).
@@ -68,6 +68,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     login_manager.init_app(app)
     app.extensions[EXTENSION_KEY] = FieldCipher(app.config["DATA_KEYS"], app.config["LOOKUP_KEY"])
 
+    observability.init_app(app)  # first, so its request id and timing wrap everything else
     app.register_blueprint(home.bp)
     app.register_blueprint(api.bp)
     for domain in DOMAINS:
@@ -97,7 +98,6 @@ def _finish_config(app: Flask) -> None:
         hops = int(config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"] = config.get("ENV") == "production"
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def _select_locale() -> str:

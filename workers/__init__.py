@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from registry.core import signals
 from registry.web.home import ACCOUNT, HOME, MenuItem
 from workers import services, views
+from workers.attendance import jobs as attendance_jobs
 from workers.attendance import views as attendance_views
 from workers.certificates import services as certificates
 from workers.certificates import views as certificate_views
@@ -21,8 +22,8 @@ from workers.profile import services as profile
 from workers.profile import views as profile_views
 from workers.roster import views as roster_views
 
-# Imported for their routes on views.bp.
-__all__ = ["attendance_views", "certificate_views", "identity_views", "init_app", "profile_views", "roster_views"]
+# Imported for their routes on views.bp (and attendance_jobs for its job kinds and schedule).
+__all__ = ["attendance_jobs", "attendance_views", "certificate_views", "identity_views", "init_app", "profile_views", "roster_views"]
 
 
 def init_app(app: Flask) -> None:

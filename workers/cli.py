@@ -37,12 +37,11 @@ def sweep_command(batch_size: int) -> None:
 def remind_command() -> None:
     """Send the SMS reminders due at 25 and 29 days without a check-in (never twice per mark).
 
-    Each batch's claims are committed before its messages go out, and a
-    message that fails gives its claim back for the next run.
+    Each batch's claims and its queued messages are committed together;
+    the job worker sends them (and retries a failed one).
     """
     sent = {mark: 0 for mark in departure.REMINDER_MARKS}
     for batch in departure.remind_batches():
-        commit()
         sent[batch.mark] += departure.deliver(batch)
         commit()
     click.echo(", ".join(f"{count} reminder(s) at {mark} days" for mark, count in sorted(sent.items())) + ".")

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from registry.accounts import demo, devtools, services, sms, views
+from registry.accounts import demo, devtools, jobs, services, sms, views
 from registry.core import signals
 from registry.core.extensions import login_manager
+
+__all__ = ["init_app", "jobs"]  # jobs.py registers the SMS job kinds on import
 
 
 def init_app(app: Flask) -> None:

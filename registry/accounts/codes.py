@@ -10,13 +10,14 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from registry.accounts import sms
 from registry.accounts.models import CodePurpose, SmsCode
-from registry.accounts.sms import SmsDeliveryError, send_sms
 from registry.audit import services as audit
 from registry.core import clock
 from registry.core.crypto import lookup_hash
 from registry.core.errors import DomainError, RateLimited, RecordedRefusal
 from registry.core.extensions import db
+from registry.jobs import services as jobs
 
 
 class CodeRejected(RecordedRefusal):
@@ -91,11 +92,8 @@ def send_code(phone: str, purpose: CodePurpose, client_ip: str | None = None) ->
     minutes = ttl // 60
     body = (f"{current_app.config['SMS_SIGNATURE']}您的验证码是{code}，{minutes}分钟内有效。"
             f"请勿告诉他人。Your code is {code}.")
-    try:
-        send_sms(phone, body)
-    except SmsDeliveryError:
-        raise DomainError(_("The SMS could not be sent right now; please try again shortly."),
-                          code="sms_unavailable", status=503) from None
+    # Sent by the job worker once this commits (a slow gateway never holds the request).
+    jobs.submit(sms.CODE_JOB, {"phone": phone, "body": body})
     return row
 
 

@@ -1,7 +1,6 @@
 """SMS delivery backends: the outbox (embedded default) and an HTTP gateway."""
 from __future__ import annotations
 
-import functools
 import json
 import logging
 from typing import Protocol
@@ -12,9 +11,9 @@ from flask import Flask, current_app
 from registry.accounts.models import SmsMessage
 from registry.core.config import ConfigurationError
 from registry.core.crypto import lookup_hash
-from registry.core.effects import after_commit
 from registry.core.extensions import db
 from registry.core.idnumbers import mask_phone
+from registry.jobs import services as jobs
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +27,7 @@ class SmsBackend(Protocol):
 
     name: str
 
-    def send(self, phone: str, body: str) -> None: ...
+    def send(self, phone: str, body: str, reference: str = "") -> None: ...
 
 
 class OutboxBackend:
@@ -36,18 +35,20 @@ class OutboxBackend:
 
     name = "outbox"
 
-    def send(self, phone: str, body: str) -> None:
+    def send(self, phone: str, body: str, reference: str = "") -> None:
         db.session.add(SmsMessage(phone=phone, phone_hash=lookup_hash(phone, "phone"),
                                   body=body, backend=self.name))
         db.session.flush()
-        log.info("sms outbox to %s: %s", mask_phone(phone), body)
+        log.info("sms outbox message to %s", mask_phone(phone))  # never the text: it may hold a code
 
 
 class HttpGatewayBackend:
     """Posts to a provider's HTTP API described by URL, headers and a body template.
 
-    The template is JSON text with {phone} and {message} placeholders; values
-    are JSON-escaped before substitution so a message cannot break the body.
+    The template is JSON text with {phone}, {message} and {reference} (the
+    job's id, for a provider that drops repeated submissions) placeholders;
+    values are JSON-escaped before substitution so a message cannot break
+    the body.
     """
 
     name = "http"
@@ -58,18 +59,18 @@ class HttpGatewayBackend:
         self.body_template = body_template
         self.timeout = timeout
 
-    def render_body(self, phone: str, body: str) -> str:
+    def render_body(self, phone: str, body: str, reference: str = "") -> str:
         """The request body for one message."""
         def escape(value: str) -> str:
             return json.dumps(value, ensure_ascii=False)[1:-1]
 
         return (self.body_template.replace("{phone}", escape(phone))
-                .replace("{message}", escape(body)))
+                .replace("{message}", escape(body)).replace("{reference}", escape(reference)))
 
-    def send(self, phone: str, body: str) -> None:
+    def send(self, phone: str, body: str, reference: str = "") -> None:
         headers = {"Content-Type": "application/json; charset=utf-8", **self.headers}
         try:
-            response = requests.post(self.url, data=self.render_body(phone, body).encode("utf-8"),
+            response = requests.post(self.url, data=self.render_body(phone, body, reference).encode("utf-8"),
                                      headers=headers, timeout=self.timeout)
         except requests.RequestException as exc:
             log.warning("sms gateway unreachable for %s: %s", mask_phone(phone), type(exc).__name__)
@@ -95,16 +96,22 @@ def init_sms(app: Flask) -> None:
     app.extensions["registry.sms"] = backend
 
 
-def send_sms(phone: str, body: str) -> None:
-    """Send one message through the app's backend."""
-    current_app.extensions["registry.sms"].send(phone, body)
+def send_sms(phone: str, body: str, reference: str = "") -> None:
+    """Send one message through the app's backend now (the job handler calls this)."""
+    current_app.extensions["registry.sms"].send(phone, body, reference)
 
 
-def notify_by_sms(phone: str, body: str) -> None:
-    """Send a notice once the current transaction commits (never for a change that rolled back).
+def notify_by_sms(phone: str, body: str, account_id: int | None = None) -> None:
+    """Send a message by the job queue once the current transaction commits.
 
-    Best effort: a gateway failure is logged without the number and the
-    in-app state stands. Verification codes do not use this: their request
-    answers whether the code went out, so they are sent in the request.
+    The job is written in this transaction, so a change that rolls back
+    sends nothing and a committed one is never forgotten; a gateway failure
+    is retried with growing pauses and ends in the dead letters an operator
+    sees (registry.jobs). `account_id` names whose phone it is, so the
+    message goes if their account does.
     """
-    after_commit(functools.partial(send_sms, phone, body))
+    jobs.submit(MESSAGE_JOB, {"phone": phone, "body": body}, subject_account_id=account_id)
+
+
+MESSAGE_JOB = "sms.message"
+CODE_JOB = "sms.code"

@@ -51,10 +51,23 @@ class DefaultConfig:
     PAGE_SIZE = 20
     # Signing keys live in the database; each process re-checks for a rotation this often.
     SIGNING_KEYS_REFRESH_SECONDS = 5.0
+    # Background jobs (registry.jobs): sqlite (embedded, instance/jobs.sqlite3), redis, or immediate (tests).
+    JOBS_BACKEND = "sqlite"
+    JOBS_REDIS_URL: str | None = None
+    JOBS_SQLITE_PATH: str | None = None
+    JOBS_WORKER_THREADS = 2
+    # A running job renews its lease at every checkpoint; one whose lease ran out is taken over.
+    JOBS_LEASE_SECONDS = 60.0
+    # A pending job not picked up this long after queueing is queued again (a lost queue entry).
+    JOBS_REQUEUE_SECONDS = 120.0
+    IMPORT_MAX_BYTES = 64 * 1024 * 1024
+    # Observability: JSON log lines (default in production) and who may read /metrics.
+    LOG_FORMAT: str | None = None
+    METRICS_ALLOWED_NETWORKS: list[str] = ["127.0.0.1/32", "::1/128"]
 
 
 ENV_PREFIX = "REGISTRY_"
-_JSON_KEYS = {"DATA_KEYS", "SMS_GATEWAY_HEADERS", "SQLALCHEMY_ENGINE_OPTIONS", "LANGUAGES"}
+_JSON_KEYS = {"DATA_KEYS", "SMS_GATEWAY_HEADERS", "SQLALCHEMY_ENGINE_OPTIONS", "LANGUAGES", "METRICS_ALLOWED_NETWORKS"}
 _ENV_ALIASES = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}
 
 

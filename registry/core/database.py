@@ -92,8 +92,10 @@ def _tune_sqlite(dbapi_connection, connection_record):
 # mode that fails at once ("database is locked") if another writer committed
 # meanwhile; BEGIN IMMEDIATE takes the write lock up front and waits for it
 # (busy_timeout) instead. Reads stay deferred so they never queue behind
-# writers. PostgreSQL ignores this and keeps its row locks.
-_write_intent: ContextVar[bool] = ContextVar("registry_write_intent", default=False)
+# writers. PostgreSQL ignores this and keeps its row locks. Outside a request
+# (CLI commands, jobs) nothing is declared and transactions are taken as
+# writers: batch work writes, and two `flask` processes must queue, not fail.
+_write_intent: ContextVar[bool | None] = ContextVar("registry_write_intent", default=None)
 
 
 def declare_write_intent(writes: bool = True):
@@ -108,7 +110,7 @@ def reset_write_intent(token) -> None:
 @event.listens_for(Engine, "begin")
 def _begin_sqlite(conn):
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+        conn.exec_driver_sql("BEGIN" if _write_intent.get() is False else "BEGIN IMMEDIATE")
 
 
 # Search indexes created by migrations with raw DDL (SQLite FTS5 virtual

@@ -83,3 +83,11 @@ demo_seeding = _signal("demo-seeding", doc="""
 Sender: the app. Each receiver adds its domain's demo rows (idempotently)
 and returns one line to print; the command commits once at the end.
 """)
+
+readiness_checks = _signal("readiness-checks", doc="""
+Collect the checks of `/readyz` that belong to a domain (the job queue answers).
+
+Sender: the app. Each receiver returns a dict of check name -> bool; a
+receiver that raises counts as a failed check named after nothing (the
+probe answers 503).
+""")

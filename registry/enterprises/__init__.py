@@ -5,10 +5,11 @@ from flask import Flask
 from flask_babel import gettext as _
 
 from registry.core import signals
-from registry.enterprises import admin, views
+from registry.enterprises import admin, jobs, views
 from registry.web.home import ACCOUNT, HOME, MenuItem
 
-__all__ = ["admin", "init_app"]  # admin.py adds the operator pages to views.bp
+# admin.py adds the operator pages to views.bp; jobs.py registers the import job kind.
+__all__ = ["admin", "init_app", "jobs"]
 
 
 def init_app(app: Flask) -> None:

@@ -55,6 +55,8 @@ class ImportReport:
     updated: int = 0
     rejected: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # The file line up to which every good row is loaded (a job's resumption point).
+    loaded_through: int = 0
 
     def add_error(self, line: int, errors: dict[str, str]) -> None:
         self.rejected += 1
@@ -178,7 +180,8 @@ PARALLEL_MIN_LINES = 20_000
 
 
 def import_batches(path: str, *, source: str | None = None, fmt: str | None = None, encoding: str | None = None,
-                   batch_size: int = 5000, workers: int | None = None) -> Iterator[tuple[ImportReport, int]]:
+                   batch_size: int = 5000, workers: int | None = None,
+                   resume_after: int = 0) -> Iterator[tuple[ImportReport, int]]:
     """Upsert every good row of a file, batch by batch; yields (report so far, lines read since) per batch.
 
     Bad rows are reported (line, field, reason) and skipped; a code seen twice
@@ -187,6 +190,11 @@ def import_batches(path: str, *, source: str | None = None, fmt: str | None = No
     flight, and importing the file again completes the job (rows already
     loaded unchanged are skipped). Big files are parsed and checked by a
     worker process while this one writes to the database.
+
+    `resume_after` (a job's checkpoint, `report.loaded_through`) reads and
+    checks the rows up to that line again, so errors and duplicates are
+    reported as in one run, but loads only the rows after it; the report's
+    inserted/updated then count only this run's loads.
     """
     report = ImportReport()
     report.format = detect_format(path, fmt)
@@ -218,13 +226,17 @@ def import_batches(path: str, *, source: str | None = None, fmt: str | None = No
                         report.add_error(line, {"credit_code": f"duplicate of line {first} in this file"})
                         continue
                     seen[data["credit_code"]] = line
+                    if line <= resume_after:
+                        continue
                     batch.append(data)
                     if len(batch) >= batch_size:
                         _load_batch(batch, source, report)
+                        report.loaded_through = line
                         batch = []
                         yield report, line - last_line
                         last_line = line
             _load_batch(batch, source, report)
+            report.loaded_through = max(lines, resume_after)
         finally:
             if pool is not None:
                 pool.terminate()

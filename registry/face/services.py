@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import secrets
 import struct
+import time
 
 import numpy as np
 import sqlalchemy as sa
@@ -28,6 +29,7 @@ from registry.face.messages import reason_message
 from registry.face.models import FaceChallenge, FaceCheck, FaceReference
 from registry.face.providers import CheckRequest, Decision, get_provider
 from registry.face.settings import setting
+from registry.web import observability
 
 log = logging.getLogger(__name__)
 
@@ -191,12 +193,14 @@ def verify(account: Account, challenge_id: str, frames: list[bytes]) -> FaceChec
     if refusal is not None:
         decision = Decision(False, refusal, provider.version())
     else:
+        started = time.perf_counter()
         try:
             decision = provider.check(CheckRequest(frames=list(frames), actions=challenge.action_list,
                                                    reference_template=reference.template, purpose=challenge.purpose))
         except Exception:  # a provider fault must become a refusal, never a 500 or a pass
             log.exception("face provider %s failed", provider.name)
             decision = Decision(False, "provider_error", provider.version())
+        observability.observe_face_check(time.perf_counter() - started)
     # Spent only now, so the second or so of analysis holds no write lock; a
     # concurrent upload of the same challenge that got here first wins.
     if not _spend_challenge(challenge) and refusal is None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask import Flask
 
 from registry.core import signals
-from registry.feeds import services
+from registry.feeds import jobs, services
+
+__all__ = ["init_app", "jobs"]  # jobs.py registers the import and purge job kinds
 
 
 def init_app(app: Flask) -> None:

@@ -192,6 +192,44 @@ def person_feed(account: Account, kind: str) -> FeedView | None:
     return FeedView(kind, source, as_of, data, hidden)
 
 
+def purge_batches(after_id: int = 0, batch_size: int = 1000) -> Iterator[tuple[int, int, int]]:
+    """Remove, for good, adverse records past the five-year retention; yields (last id, trimmed, removed).
+
+    Reading already hides them (`person_feed`); this deletes them from
+    storage, as the regulation requires. A record left with nothing to say
+    (every adverse entry expired) is deleted; one with other content is
+    rewritten without the expired entries. Rerunning changes nothing more.
+    Flushes only: the caller commits per batch.
+    """
+    today = clock.china_today()
+    last_id = after_id
+    while True:
+        rows = db.session.scalars(sa.select(FeedRecord).where(FeedRecord.id > last_id)
+                                  .order_by(FeedRecord.id).limit(batch_size)).all()
+        if not rows:
+            return
+        trimmed = removed = 0
+        for row in rows:
+            last_id = row.id
+            data = json.loads(row.payload)
+            expired = 0
+            for key in ("adverse_records", "records"):
+                if isinstance(data.get(key), list):
+                    kept = [r for r in data[key] if _within_retention(r, today)]
+                    expired += len(data[key]) - len(kept)
+                    data[key] = kept
+            if not expired:
+                continue
+            if row.kind == "background_check" and not data.get("records"):
+                db.session.delete(row)  # its only content was the expired findings
+                removed += 1
+            else:
+                row.payload = json.dumps(data, ensure_ascii=False, default=str, sort_keys=True)
+                trimmed += 1
+        db.session.flush()
+        yield last_id, trimmed, removed
+
+
 def person_feeds(account: Account) -> dict[str, FeedView | None]:
     """Every feed of a person (None where no agency sent data)."""
     return {kind: person_feed(account, kind) for kind in KINDS}

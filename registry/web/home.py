@@ -85,7 +85,8 @@ def _migration_heads(directory: str) -> frozenset[str]:
 
 @bp.get("/readyz")
 def ready():
-    """Readiness probe: the database answers, its schema is at the newest migration, signing keys exist.
+    """Readiness probe: the database answers, its schema is at the newest migration, signing keys exist,
+    and each domain's own checks pass (the job queue is reachable).
 
     Answers 503 with the failing checks named (never their details) so a
     load balancer keeps traffic away from a node that cannot serve.
@@ -100,5 +101,8 @@ def ready():
         checks["signing_keys"] = all(key_ring(purpose).keys() for purpose in PURPOSES)
     except sa.exc.SQLAlchemyError:
         pass
+    app = current_app._get_current_object()
+    for _receiver, answered in signals.readiness_checks.send(app):
+        checks.update(answered or {})
     ready_now = all(checks.values())
     return {"status": "ready" if ready_now else "not_ready", "checks": checks}, 200 if ready_now else 503

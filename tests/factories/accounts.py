@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from registry.accounts import services
 from registry.accounts.models import Account, Role, SmsMessage
-from registry.core import clock
+from registry.core import clock, effects
 from registry.core.crypto import lookup_hash
 from registry.core.extensions import db
 from registry.core.idnumbers import id_check_char
@@ -43,7 +43,12 @@ def make_account(role: str = "consumer", name: str = "王小明", id_number: str
 
 
 def last_code(phone: str) -> str:
-    """The code in the newest outbox message to phone."""
+    """The code in the newest outbox message to phone.
+
+    Messages go out after the commit (a job); a test calling a service
+    directly commits here, as its request would.
+    """
+    effects.commit()
     message = db.session.scalars(
         sa.select(SmsMessage).where(SmsMessage.phone_hash == lookup_hash(phone, "phone"))
         .order_by(SmsMessage.id.desc()).limit(1)).first()

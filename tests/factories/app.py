@@ -21,6 +21,8 @@ def app_settings(database_url: str, instance_path: str) -> dict:
         "LOOKUP_KEY": "test-lookup-key",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SERVER_NAME": None,
+        # Jobs run in the submitting process right after the commit; tests/registry/jobs run real workers.
+        "JOBS_BACKEND": "immediate",
     }
 
 

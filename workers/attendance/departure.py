@@ -62,17 +62,19 @@ class SweepResult:
     batches: int
 
 
-def sweep_batches(batch_size: int = 50_000) -> Iterator[tuple[int, int]]:
+def sweep_batches(batch_size: int = 50_000, start: int | None = None) -> Iterator[tuple[int, int]]:
     """Write the departed status batch by batch of ids; yields (departed, ids covered) per batch.
 
-    Flushes only: the `flask workers sweep` job commits after each batch
-    (short locks, progress that survives an interruption).
+    `start` resumes at that id (a job's checkpoint). Flushes only: the
+    caller commits after each batch (short locks, progress that survives an
+    interruption).
     """
     today, now = clock.china_today(), clock.now()
     bounds = id_range()
     if bounds is None:
         return
-    for low in range(bounds[0], bounds[1] + 1, batch_size):
+    first = bounds[0] if start is None else max(start, bounds[0])
+    for low in range(first, bounds[1] + 1, batch_size):
         yield sweep_batch(low, low + batch_size, today, now), min(batch_size, bounds[1] + 1 - low)
 
 
@@ -109,13 +111,11 @@ def _due_mark(mark: int, today: dt.date):
 
 @dataclass
 class Reminder:
-    """One claimed reminder, sent once its claim is committed."""
+    """One claimed reminder; its message is queued in the same transaction as the claim."""
 
     account_id: int
     phone: str
     days_remaining: int
-    previous_mark: int | None
-    previous_due_on: dt.date | None
 
 
 @dataclass
@@ -131,15 +131,15 @@ def remind_batches(batch_size: int = 1000) -> Iterator[ReminderBatch]:
     rerun the same day) never send the same day-mark twice. A run that
     missed day 25 and runs on day 27 still sends it; one that missed it
     until day 29 sends only the 29-day reminder. Flushes only: the job
-    commits the claims, then `deliver`s the batch.
+    `deliver`s the batch (queues its messages) and commits claims and
+    messages together, so a crash loses neither and doubles neither.
     """
     today = clock.china_today()
     for mark in sorted(REMINDER_MARKS, reverse=True):
         last_id = 0
         while True:
             rows = db.session.execute(
-                sa.select(Worker.account_id, Worker.due_on, Worker.reminded_mark, Worker.reminded_due_on,
-                          Account.phone)
+                sa.select(Worker.account_id, Worker.due_on, Account.phone)
                 .join(Account, Account.id == Worker.account_id)
                 .where(_due_mark(mark, today), Worker.account_id > last_id)
                 .order_by(Worker.account_id).limit(batch_size)).all()
@@ -153,27 +153,19 @@ def remind_batches(batch_size: int = 1000) -> Iterator[ReminderBatch]:
                     .values(reminded_mark=mark, reminded_due_on=Worker.due_on)
                     .execution_options(synchronize_session=False)).rowcount
                 if won == 1:
-                    claimed.append(Reminder(row.account_id, row.phone, (row.due_on - today).days,
-                                            row.reminded_mark, row.reminded_due_on))
+                    claimed.append(Reminder(row.account_id, row.phone, (row.due_on - today).days))
             yield ReminderBatch(mark, claimed)
 
 
 def deliver(batch: ReminderBatch) -> int:
-    """Send a batch's SMS; a failed one gives its claim back so the next run tries again. Returns how many went."""
-    sent = 0
+    """Queue a batch's messages (sent by the job worker after the commit, retried there). Returns how many."""
     for reminder in batch.reminders:
-        try:
-            sms.send_sms(reminder.phone, reminder_text(reminder.days_remaining))
-        except sms.SmsDeliveryError:
-            db.session.execute(sa.update(Worker).where(Worker.account_id == reminder.account_id).values(
-                reminded_mark=reminder.previous_mark, reminded_due_on=reminder.previous_due_on))
-            continue
-        sent += 1
-    return sent
+        sms.notify_by_sms(reminder.phone, reminder_text(reminder.days_remaining), reminder.account_id)
+    return len(batch.reminders)
 
 
 def remind(batch_size: int = 1000) -> dict[int, int]:
-    """Claim and deliver every due reminder in the caller's one transaction; returns how many per mark."""
+    """Claim and queue every due reminder in the caller's one transaction; returns how many per mark."""
     sent = {mark: 0 for mark in REMINDER_MARKS}
     for batch in remind_batches(batch_size):
         sent[batch.mark] += deliver(batch)

@@ -99,7 +99,7 @@ def end(staff: Account, affiliation_id: int) -> Affiliation:
         with force_locale("zh"):
             body = _("[Household Services Credit] %(enterprise)s has ended your affiliation. Log in to see "
                      "your enterprises.", enterprise=enterprise.name)
-        notify_by_sms(worker_account.phone, body)  # after the commit; the in-app notice stands either way
+        notify_by_sms(worker_account.phone, body, worker_account.id)  # after the commit, by the job worker
     return affiliation
 
 

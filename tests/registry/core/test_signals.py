@@ -16,6 +16,6 @@ def test_receivers_run_in_connection_order():
 
 def test_account_deletion_receivers_run_lowest_layer_first(app):
     modules = [receiver.__module__ for receiver in signals.account_deleting.receivers_for(object())]
-    assert modules[:2] == ["registry.face.services", "registry.feeds.services"]
+    assert modules[:3] == ["registry.jobs.services", "registry.face.services", "registry.feeds.services"]
     assert modules.index("consent.services") < modules.index("workers.certificates.services")
     assert modules[-1] == "consumers.services"

@@ -3,53 +3,25 @@ process verifies in another, and a rotation made by a third is seen within secon
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
-import flask_migrate
 import pytest
-import sqlalchemy as sa
-from cryptography.fernet import Fernet
 
-from registry.app import MIGRATIONS_DIR, create_app
-from registry.core.extensions import db
 from registry.core.signing import b64url, b64url_decode
-from tests.factories.app import reset_database
+from tests.factories.deployment import ROOT, deployment_env
 
 pytestmark = pytest.mark.own_app
-ROOT = Path(__file__).resolve().parents[3]
 REFRESH_SECONDS = 0.5
 
 
 @pytest.fixture
 def deployment(tmp_path, database_url):
     """Environment of one deployment on a fresh database (the suite's own database is not touched)."""
-    if database_url.startswith("postgresql"):
-        url = database_url.rsplit("/", 1)[0] + "/registry_signing_test"
-        engine = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            connection.exec_driver_sql("DROP DATABASE IF EXISTS registry_signing_test")
-            connection.exec_driver_sql("CREATE DATABASE registry_signing_test")
-        engine.dispose()
-        reset_database(url)
-    else:
-        url = "sqlite:///" + str(tmp_path / "shared.sqlite")
-    env = {**os.environ,
-           "REGISTRY_DATABASE_URL": url, "REGISTRY_INSTANCE_PATH": str(tmp_path / "instance"),
-           "REGISTRY_SECRET_KEY": "processes", "REGISTRY_LOOKUP_KEY": "processes",
-           "REGISTRY_DATA_KEYS": json.dumps([Fernet.generate_key().decode()]),
-           "REGISTRY_SIGNING_KEYS_REFRESH_SECONDS": str(REFRESH_SECONDS),
-           "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'nfc'}", "FLASK_APP": "registry"}
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DATA_KEYS": json.loads(env["REGISTRY_DATA_KEYS"]),
-                      "SECRET_KEY": "processes", "LOOKUP_KEY": "processes"}, instance_path=env["REGISTRY_INSTANCE_PATH"])
-    with app.app_context():
-        flask_migrate.upgrade(directory=MIGRATIONS_DIR)
-        db.engine.dispose()
-    return env
+    return deployment_env(database_url, tmp_path, "registry_signing_test",
+                          SIGNING_KEYS_REFRESH_SECONDS=str(REFRESH_SECONDS))
 
 
 class KeyRingProcess:

@@ -56,7 +56,8 @@ def test_ready_when_migrated_and_keyed(client):
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ready",
-                                   "checks": {"database": True, "migrations": True, "signing_keys": True}}
+                                   "checks": {"database": True, "migrations": True, "signing_keys": True,
+                                              "queue": True}}
 
 
 @pytest.mark.own_app
@@ -65,7 +66,8 @@ def test_not_ready_on_an_unmigrated_database(tmp_path):
                      instance_path=str(tmp_path))
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
-    assert response.get_json()["checks"] == {"database": True, "migrations": False, "signing_keys": False}
+    assert response.get_json()["checks"] == {"database": True, "migrations": False, "signing_keys": False,
+                                             "queue": True}
 
 
 def test_admin_index_lists_every_domains_tools(client, db_session):
@@ -75,7 +77,8 @@ def test_admin_index_lists_every_domains_tools(client, db_session):
     admin = client.application.test_client()
     log_in(admin, make_account(role="admin", name="运营"))
     page = admin.get("/admin").get_data(as_text=True)
-    for path in ("/admin/news", "/admin/enterprises", "/admin/identity/reviews", "/admin/consent/letters"):
+    for path in ("/admin/news", "/admin/enterprises", "/admin/identity/reviews", "/admin/consent/letters",
+                 "/admin/jobs"):
         assert f'href="{path}"' in page
 
 

@@ -7,8 +7,11 @@ import sqlalchemy as sa
 
 from registry.accounts import sms
 from registry.accounts.models import SmsMessage
+from registry.core import effects
 from registry.core.crypto import lookup_hash
 from registry.core.extensions import db
+from registry.jobs import services as jobs
+from registry.jobs.models import Job
 from tests.factories.face import make_face_check
 from tests.factories.workers import at_china_time, make_worker
 from workers import services
@@ -97,6 +100,7 @@ def test_check_in_after_sweep_makes_worker_active_again(set_clock, db_session, e
 
 
 def sms_count(phone) -> int:
+    effects.commit()  # messages are jobs, sent once the transaction commits
     return db.session.scalar(sa.select(sa.func.count()).select_from(SmsMessage)
                              .where(SmsMessage.phone_hash == lookup_hash(phone, "phone")))
 
@@ -155,16 +159,25 @@ def test_remind_command(runner, set_clock, db_session):
     assert "0 reminder(s) at 29 days" in runner.invoke(args=["workers", "remind"]).output
 
 
-def test_failed_sms_gives_the_reminder_back(set_clock, db_session, monkeypatch):
+def test_a_failed_reminder_sms_is_retried_by_its_job_not_claimed_again(set_clock, db_session, monkeypatch):
     set_clock(at_china_time(2026, 3, 1, 9))
     account = make_worker()
     worker_of(account)
     set_clock(at_china_time(2026, 3, 30, 9))
 
-    def refuse(phone, body):
+    def refuse(phone, body, reference=""):
         raise sms.SmsDeliveryError("down")
 
     monkeypatch.setattr(sms, "send_sms", refuse)
-    assert departure.remind() == {25: 0, 29: 0}
-    monkeypatch.undo()
     assert departure.remind() == {25: 0, 29: 1}
+    assert sms_count(account.phone) == 0
+    job = db.session.scalars(sa.select(Job).where(Job.kind == sms.MESSAGE_JOB)
+                             .order_by(Job.id.desc()).limit(1)).one()
+    assert (job.status, job.attempts, job.last_error) == ("pending", 1, "SmsDeliveryError")
+    monkeypatch.undo()
+    assert departure.remind() == {25: 0, 29: 0}  # the claim stands: the job, not a new claim, resends
+    set_clock(at_china_time(2026, 3, 30, 9, 5))  # past the first retry's pause
+    jobs.recover()
+    assert sms_count(account.phone) == 1
+    db.session.refresh(job)
+    assert job.status == "done" and job.payload is None
