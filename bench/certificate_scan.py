@@ -89,7 +89,7 @@ def build_database(instance: Path, count: int, sample: int) -> list[str]:
 
 def start_gunicorn(target: str, port: int, env: dict) -> subprocess.Popen:
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
+        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--no-control-socket", "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning", target],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.time() + 30

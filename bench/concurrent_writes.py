@@ -1,8 +1,8 @@
-"""Concurrent writers against gunicorn (2 worker processes): registrations and profile saves.
+"""Concurrent writers against gunicorn (2 worker processes) and a job worker: registrations and profile saves.
 
     python bench/concurrent_writes.py [--clients 8] [--seconds 30] [--database-url URL]
 
-Starts gunicorn with the registry on a fresh database (SQLite in a temporary
+Starts gunicorn and `flask jobs worker` with the registry on a fresh database (SQLite in a temporary
 instance folder by default; pass a PostgreSQL URL to measure that instead),
 then runs N client threads for the given time. Each client registers a
 worker account over the API (SMS code read from the outbox), then loops:
@@ -60,7 +60,7 @@ class Outbox:
         from registry.core.extensions import db  # noqa: PLC0415
 
         with self.lock, self.app.app_context():
-            for _attempt in range(50):
+            for _attempt in range(400):
                 message = db.session.scalars(sa.select(SmsMessage).where(
                     SmsMessage.phone_hash == lookup_hash(phone, "phone")).order_by(SmsMessage.id.desc())
                     .limit(1)).first()
@@ -138,8 +138,11 @@ def run(database_url: str | None, clients: int, seconds: float) -> dict:
         subprocess.run([str(bin_dir / "flask"), *command], env=env, cwd=ROOT, check=True, capture_output=True)
     port = free_port()
     server = subprocess.Popen([str(bin_dir / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                               "registry.app:create_app()"], env=env, cwd=ROOT,
+                               "--no-control-socket", "registry.app:create_app()"], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # The job worker sends the SMS codes (writing the outbox) while the web workers write too.
+    job_worker = subprocess.Popen([str(bin_dir / "flask"), "jobs", "worker"], env=env, cwd=ROOT,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         for _attempt in range(200):
@@ -168,8 +171,9 @@ def run(database_url: str | None, clients: int, seconds: float) -> dict:
         for thread in threads:
             thread.join()
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in (server, job_worker):
+            process.terminate()
+            process.wait(timeout=30)
         shutil.rmtree(workdir, ignore_errors=True)
     latencies = sorted(counter.latencies)
     errors = sum(n for status, n in counter.by_status.items() if status >= 500)

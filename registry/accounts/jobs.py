@@ -20,6 +20,7 @@ def send_message(run: JobRun) -> dict:
 
 # Notices: retried for about half an hour (30 s, 1, 2, 4, 8 min) before the dead letters.
 job_kind(sms.MESSAGE_JOB, lambda: _("Text message"), max_attempts=6, retry_seconds=30.0)(send_message)
-# Codes: retried quickly, and not sent once a (default, five-minute) code has expired.
+# Codes: retried quickly, not sent once a (default, five-minute) code has expired, and sent by the
+# web process itself when the queue cannot be reached: the person is waiting to log in.
 job_kind(sms.CODE_JOB, lambda: _("Verification code message"), max_attempts=3, retry_seconds=5.0,
-         expires_seconds=300.0)(send_message)
+         expires_seconds=300.0, inline_when_queue_down=True)(send_message)

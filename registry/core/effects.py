@@ -1,10 +1,11 @@
-"""Side effects that must wait for the commit: SMS notices and, later, jobs.
+"""Side effects that must wait for the commit: handing job ids to the queue.
 
-A service that wants to tell someone about a change queues the telling with
-`after_commit`; the request (`registry.web.transaction`) or the batch job
-(`commit`) runs the queue only once the change is durable, and a rollback
-throws it away. So nobody is told about a change that never happened, and
-a slow SMS gateway never holds a database transaction open.
+`registry.jobs` writes each job (an SMS, an import) in the transaction that
+asks for it and queues the hand-over with `after_commit`; the request
+(`registry.web.transaction`) or the batch command (`commit`) runs the queue
+only once the change is durable, and a rollback throws it away. So nobody
+is told about a change that never happened, and a slow queue or SMS
+gateway never holds a database transaction open.
 """
 from __future__ import annotations
 

@@ -66,6 +66,8 @@ class JobKind:
     expires_seconds: float | None = None
     # File endings an operator may upload for this kind on the imports page (empty: not an import).
     upload_formats: tuple[str, ...] = ()
+    # Run in the submitting process when the queue is unreachable (a person is waiting for it).
+    inline_when_queue_down: bool = False
 
 
 KINDS: dict[str, JobKind] = {}
@@ -167,8 +169,15 @@ def enqueue(job_id: int, delay: float | None = None) -> bool:
     try:
         current_app.extensions[QUEUE_EXTENSION].enqueue(job_id, delay)
     except Exception as exc:  # noqa: BLE001 - any broker failure: the database row keeps the job
-        log.warning("job queue unreachable (%s); job %s waits in the database and is delivered by recovery",
-                    type(exc).__name__, job_id)
+        job = db.session.get(Job, job_id)
+        spec = KINDS.get(job.kind) if job is not None else None
+        if spec is not None and spec.inline_when_queue_down and not delay:
+            log.warning("job queue unreachable (%s); job %s (%s) runs in this process", type(exc).__name__,
+                        job_id, job.kind)
+            deliver(job_id)
+        else:
+            log.warning("job queue unreachable (%s); job %s waits in the database and is delivered by recovery",
+                        type(exc).__name__, job_id)
         return False
     return True
 

@@ -93,3 +93,32 @@ def test_a_token_naming_a_key_nobody_has_is_refused(two_processes):
     forged["kid"] = "no-such-key"
     other = b64url(json.dumps(forged, separators=(",", ":")).encode())
     assert verifier.ask(f"verify {other}.{body}.{signature}") == {"valid": False, "reason": "unknown_key"}
+
+
+def test_a_rotation_during_load_refuses_no_scan(two_processes, deployment):
+    signer, verifier = two_processes
+    signer.ask("current")
+    results: list[dict] = []
+    kids: set[str] = set()
+    stop = threading.Event()
+
+    def scan_continuously():
+        while not stop.is_set():
+            signed = signer.ask("sign")
+            kids.add(signed["kid"])
+            results.append(verifier.ask(f"verify {signed['token']}"))
+
+    scanning = threading.Thread(target=scan_continuously)
+    scanning.start()
+    try:
+        time.sleep(0.5)
+        rotated = subprocess.run([sys.executable, "-m", "flask", "certs", "rotate-key"], cwd=ROOT, env=deployment,
+                                 capture_output=True, text=True, timeout=120)
+        assert rotated.returncode == 0, rotated.stderr[-2000:]
+        time.sleep(REFRESH_SECONDS * 4)
+    finally:
+        stop.set()
+        scanning.join(timeout=60)
+    assert len(kids) == 2, "the signer never picked up the new key"
+    refused = [r for r in results if not r["valid"]]
+    assert len(results) > 50 and refused == []
