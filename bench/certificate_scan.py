@@ -88,10 +88,12 @@ def build_database(instance: Path, count: int, sample: int) -> list[str]:
 
 
 def start_gunicorn(target: str, port: int, env: dict) -> subprocess.Popen:
+    # The app logs one event per request (as in production): to a file, since a pipe nobody reads fills up.
+    log = tempfile.TemporaryFile()
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--no-control-socket", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", target],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--no-control-socket",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", target],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
@@ -102,7 +104,8 @@ def start_gunicorn(target: str, port: int, env: dict) -> subprocess.Popen:
         except OSError:
             time.sleep(0.2)
     process.kill()
-    raise RuntimeError(f"gunicorn did not start: {process.stderr.read().decode()[-2000:]}")
+    log.seek(0)
+    raise RuntimeError(f"gunicorn did not start: {log.read().decode()[-2000:]}")
 
 
 def run_wrk(url_paths: list[str], port: int, seconds: int, connections: int, workdir: Path) -> dict:

@@ -134,8 +134,14 @@ def fill(db, count: int, roster_size: int, base: dt.datetime) -> int:
     else:
         with db.engine.begin() as connection:
             connection.exec_driver_sql("ANALYZE")
-        with db.engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        from registry.core.database import declare_write_intent, reset_write_intent
+
+        token = declare_write_intent(False)  # a checkpoint cannot run inside a write transaction
+        try:
+            with db.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            reset_write_intent(token)
     return big
 
 

@@ -32,6 +32,8 @@ def error_label(error: str | None) -> str:
         return _("It could not run before it stopped being useful.")
     if error.startswith("unknown job kind"):
         return _("No handler knows this kind of job.")
+    if error.startswith("worker lost"):
+        return _("The job worker stopped during every attempt (killed or out of memory).")
     return _("The job stopped with an internal error (%(kind)s); the log has details.", kind=kind)
 
 

@@ -205,6 +205,9 @@ def claim(job_id: int) -> Job | None:
     if spec is None:
         _bury(job, f"unknown job kind {job.kind!r}")
         return None
+    if job.attempts > job.max_attempts:  # every attempt so far ended with its worker (killed, out of memory)
+        _bury(job, "worker lost during every attempt")
+        return None
     if spec.expires_seconds is not None and job.created_at + dt.timedelta(seconds=spec.expires_seconds) < now:
         _bury(job, "expired before it could run")
         return None
@@ -326,9 +329,12 @@ def submit_due(now: dt.datetime | None = None, day: dt.date | None = None) -> li
 
 
 def purge_finished(days: int = 90) -> int:
-    """Delete done jobs older than `days` (their payload is already gone; only the summary was left)."""
+    """Delete jobs that ended more than `days` ago: summaries, and dead letters nobody retried (with their payload)."""
     before = clock.now() - dt.timedelta(days=days)
-    return db.session.execute(sa.delete(Job).where(Job.status == JobStatus.DONE.value, Job.finished_at < before)
+    ended = (JobStatus.DONE.value, JobStatus.DEAD.value)
+    old = sa.select(Job.id).where(Job.status.in_(ended), Job.finished_at < before)
+    db.session.execute(sa.delete(JobFile).where(JobFile.job_id.in_(old)).execution_options(synchronize_session=False))
+    return db.session.execute(sa.delete(Job).where(Job.status.in_(ended), Job.finished_at < before)
                               .execution_options(synchronize_session=False)).rowcount or 0
 
 

@@ -76,17 +76,23 @@ JsonLogFormatter.converter = time.gmtime
 
 
 def configure_logging(app: Flask) -> None:
-    """Text lines in development, JSON lines in production (`REGISTRY_LOG_FORMAT` overrides)."""
+    """Text lines in development, JSON lines in production (`REGISTRY_LOG_FORMAT` overrides).
+
+    Like logging.basicConfig, this adds one stderr handler to the root logger
+    and leaves handlers someone else installed (a test runner's) alone.
+    """
     chosen = app.config.get("LOG_FORMAT") or ("json" if app.config.get("ENV") == "production" else "text")
     root = logging.getLogger()
+    ours = [handler for handler in root.handlers if getattr(handler, "registry_handler", False)]
     if not root.handlers:
-        root.addHandler(logging.StreamHandler())
-    root.setLevel(logging.INFO)
-    for handler in root.handlers:
-        if chosen == "json":
-            handler.setFormatter(JsonLogFormatter())
-        elif not isinstance(handler.formatter, JsonLogFormatter) and type(handler) is logging.StreamHandler:
-            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler = logging.StreamHandler()
+        handler.registry_handler = True
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+        ours = [handler]
+    for handler in ours:
+        handler.setFormatter(JsonLogFormatter() if chosen == "json"
+                             else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
 
 
 def _allowed(address: str | None) -> bool:

@@ -183,6 +183,18 @@ def test_a_crashed_attempt_resumes_from_its_last_committed_checkpoint(db_session
     assert CALLS == [("step", 1), ("step", 2), ("step", 3)]  # each step exactly once
 
 
+def test_a_job_whose_worker_dies_every_time_is_buried_not_retried_forever(db_session, queue):
+    job = jobs.submit("test.echo", {})
+    effects.commit()
+    for attempt in range(1, 4):  # max_attempts = 3: each claim's worker "dies" before finishing
+        clock.set_offset(dt.timedelta(seconds=61 * attempt))
+        assert jobs.claim(job.id).attempts == attempt
+    clock.set_offset(dt.timedelta(seconds=61 * 4))
+    assert jobs.claim(job.id) is None
+    assert fetch(job.id).status == "dead" and fetch(job.id).last_error == "worker lost during every attempt"
+    assert CALLS == []
+
+
 def test_a_worker_that_lost_its_lease_cannot_commit(db_session, queue):
     job = jobs.submit("test.steps")
     effects.commit()
@@ -233,14 +245,18 @@ def test_daily_jobs_follow_china_time_and_are_submitted_once_per_day(db_session,
         jobs.SCHEDULE.pop("test.echo")
 
 
-def test_finished_summaries_are_purged_after_ninety_days(db_session, queue):
+def test_summaries_and_unretried_dead_letters_are_purged_after_ninety_days(db_session, queue):
     job = jobs.submit("test.echo", {})
+    dead = jobs.submit("test.echo", {"refuse": True, "phone": "13812345678"})
+    waiting = jobs.submit("test.echo", {}, run_after=clock.now() + dt.timedelta(days=365))
     effects.commit()
     jobs.deliver(job.id)
+    jobs.deliver(dead.id)
     clock.set_offset(dt.timedelta(days=89))
     assert jobs.purge_finished() == 0
     clock.set_offset(dt.timedelta(days=91))
-    assert jobs.purge_finished() == 1
+    assert jobs.purge_finished() == 2
+    assert fetch(waiting.id) is not None
 
 
 def test_a_deleted_account_takes_its_unsent_messages_with_it(db_session, queue):
