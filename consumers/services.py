@@ -15,7 +15,7 @@ from registry.accounts.models import Account, Role
 from registry.accounts.sms import notify_by_sms
 from registry.audit import services as audit
 from registry.core import clock
-from registry.core.errors import Conflict, Forbidden, NotFound, RateLimited
+from registry.core.errors import Conflict, DomainError, Forbidden, NotFound, RateLimited
 from registry.core.extensions import db
 from registry.core.idnumbers import mask_name
 from registry.face import services as face
@@ -173,13 +173,28 @@ def masked_worker_name(request: ViewRequest) -> str:
     return mask_name(worker.name) if worker else ""
 
 
-def worker_photo(request: ViewRequest) -> bytes | None:
-    """The worker's identity photo while the request is pending or approved."""
-    if request.state not in (RequestState.PENDING.value, RequestState.APPROVED.value):
+def photo_grant(request: ViewRequest, reader: Account):
+    """The live grant under which the household may see the worker's identity photo, if any.
+
+    The photo is personal data like any other section: not while the request
+    is pending, and not once the grant has ended or been withdrawn.
+    """
+    if request.state != RequestState.APPROVED.value or request.grant_id is None:
+        return None
+    try:
+        return grants.live_grant_for_reader(request.grant_id, reader)
+    except DomainError:
         return None
 
-    worker = db.session.get(Worker, request.worker_id)
-    return identity.photo_for(worker) if worker else None
+
+def worker_photo(request: ViewRequest, reader: Account) -> bytes | None:
+    """The worker's identity photo under a live grant (its read is logged for the worker)."""
+    grant = photo_grant(request, reader)
+    worker = db.session.get(Worker, request.worker_id) if grant else None
+    photo = identity.photo_for(worker) if worker else None
+    if photo is not None:
+        grants.record_read(grant, ["identity_photo"])
+    return photo
 
 
 def delete_requests(account: Account) -> None:

@@ -59,7 +59,8 @@ def request_page(request_id: int):
     return render_template("consumers/request.html", view_request=view_request,
                            message=messages.status_message(view_request),
                            worker_name=services.masked_worker_name(view_request),
-                           has_photo=services.worker_photo(view_request) is not None)
+                           has_photo=services.photo_grant(view_request, current_user._get_current_object())
+                           is not None)
 
 
 @bp.get("/requests/<int:request_id>/photo")
@@ -67,7 +68,7 @@ def request_page(request_id: int):
 def request_photo(request_id: int):
     """The worker's identity photo, for the household that scanned them."""
     view_request = services.request_for_consumer(current_user._get_current_object(), request_id)
-    photo = services.worker_photo(view_request)
+    photo = services.worker_photo(view_request, current_user._get_current_object())
     if photo is None:
         raise NotFound(_("No photo is available."), code="no_photo")
     return Response(photo, mimetype="image/jpeg", headers={"Cache-Control": "private, no-store"})

@@ -71,6 +71,7 @@ def test_serve_starts_web_and_job_workers_and_ctrl_c_stops_them_all(tmp_path, da
                 assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()[-3000:]
                 time.sleep(0.2)
                 db.session.rollback()
+            db.session.remove()  # give the connection back before the pool is closed
             db.engine.dispose()
         metrics = requests.get(f"{base}/metrics", timeout=5).text
         assert 'registry_http_requests_total{endpoint="/api/v1/sms/codes",method="POST",status="202"}' in metrics

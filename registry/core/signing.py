@@ -37,10 +37,18 @@ def b64url(data: bytes) -> str:
 
 
 def b64url_decode(text: str) -> bytes:
-    """Decode unpadded base64url; ValueError on bad input."""
-    if not isinstance(text, str) or not _B64URL.fullmatch(text):
+    """Decode unpadded, canonical base64url; ValueError on bad input.
+
+    Canonical: the unused low bits of the last character must be zero, so
+    one value has one spelling (a token cannot be altered without changing
+    what it decodes to, and caches keyed by the string cannot be split).
+    """
+    if not isinstance(text, str) or not _B64URL.fullmatch(text) or len(text) % 4 == 1:
         raise ValueError("not base64url")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if b64url(data) != text:
+        raise ValueError("not canonical base64url")
+    return data
 
 
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")

@@ -18,6 +18,7 @@ from tests.factories.face import make_face_check
 from tests.factories.http import api_post, form_post, log_in
 from tests.factories.workers import make_worker
 from workers.certificates import services as certificates
+from workers.identity import services as identity
 from workers.models import RegistrationStep, Worker
 
 
@@ -263,3 +264,18 @@ def test_account_deletion_removes_requests_and_grants(setup, db_session):
     erase_account(account)
     assert db_session.scalar(sa.select(sa.func.count()).select_from(ViewGrant)) == 0
     assert db_session.get(Worker, account.id) is None
+
+
+def test_the_identity_photo_reaches_the_household_only_under_a_live_grant(setup, db_session, monkeypatch):
+    account, worker, worker_client, household_client = setup
+    monkeypatch.setattr(identity, "photo_for", lambda _worker: b"\xff\xd8\xff-the-chip-photo")
+    request_id = scan(household_client, certificates.show(worker).token).get_json()["request_id"]
+    assert household_client.get(f"/requests/{request_id}/photo").status_code == 404  # pending: not yet
+    assert "worker-photo" not in household_client.get(f"/requests/{request_id}").get_data(as_text=True)
+    grant_id = approve(worker_client, account, request_id).get_json()["id"]
+    shown = household_client.get(f"/requests/{request_id}/photo")
+    assert shown.status_code == 200 and shown.data.endswith(b"the-chip-photo")
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(DataAccess)
+                             .where(DataAccess.section == "identity_photo")) == 1  # the worker sees the read
+    assert api_post(worker_client, f"/api/v1/workers/me/grants/{grant_id}/revocation").status_code == 200
+    assert household_client.get(f"/requests/{request_id}/photo").status_code == 404

@@ -18,6 +18,7 @@ from flask_wtf import CSRFProtect
 from jinja2 import FileSystemLoader
 from PIL import Image
 
+from registry.web.security import allow_camera
 from tests.e2e.browser_support import CHROMIUM, FPS, LiveServer, run_in_browser, write_y4m  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,6 +56,7 @@ def build_app():
     app.jinja_loader = FileSystemLoader(str(ROOT / "registry" / "templates"))
     Babel(app)
     CSRFProtect(app)
+    app.add_template_global(allow_camera)  # the partial marks its page as one that may use the camera
     app.received = []
 
     @app.get("/")

@@ -99,3 +99,17 @@ def test_random_text_is_refused_cleanly(tmp_path_factory, text):
     ring = KeyRing(tmp_path_factory.mktemp("r"))
     with pytest.raises(TokenError):
         verify(ring, text, "test+jws")
+
+
+def test_a_non_canonical_spelling_of_a_valid_token_is_refused(ring):
+    token = issue(ring, {"cid": "abc"}, LIFE, "test+jws")
+    header, body, signature = token.split(".")
+    # An Ed25519 signature is 64 bytes: 86 characters, the last carrying 4 unused bits.
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(signature[-1])
+    twin = signature[:-1] + alphabet[last ^ 1]  # same decoded bytes, another string
+    assert twin != signature
+    refused(ring, f"{header}.{body}.{twin}", "malformed")
+    assert verify(ring, token, "test+jws").claims["cid"] == "abc"
+    with pytest.raises(ValueError):
+        b64url_decode("A")  # a length no encoding produces

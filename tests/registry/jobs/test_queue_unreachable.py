@@ -41,4 +41,5 @@ def test_pages_and_codes_still_work_notices_wait_and_the_delay_is_said(tmp_path)
         assert jobs.enqueue(notice.id) is False  # recovery keeps trying; nothing is lost
         db.session.expire_all()
         assert db.session.get(Job, notice.id).status == "pending"
+        db.session.remove()
         db.engine.dispose()

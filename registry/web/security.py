@@ -1,0 +1,69 @@
+"""Security headers on every answer, through flask-talisman (maintained; covers CSP nonces and HSTS).
+
+- Content-Security-Policy: scripts only from this origin or carrying the
+  request's nonce (`csp_nonce()` in templates), no plugins, no framing
+  (frame-ancestors 'none'), forms post only here. Inline *styles* stay
+  allowed: they cannot run code.
+- X-Content-Type-Options nosniff, Referrer-Policy strict-origin-when-cross-origin
+  (a certificate token in a URL never leaves the site in a Referer).
+- Permissions-Policy: the camera is refused everywhere except on the pages
+  that render a capture or scanner partial (they call `allow_camera()`), and
+  microphone, geolocation and payment are refused everywhere.
+- HSTS (one year) in production; talisman sends it on HTTPS requests only,
+  which behind the proxy is what `REGISTRY_TRUSTED_PROXIES` reports.
+"""
+from __future__ import annotations
+
+from flask import Flask, g
+from flask_talisman import Talisman
+
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "media-src": ["'self'", "blob:"],
+    "connect-src": "'self'",
+    "font-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+NO_CAMERA = {"camera": "()", "microphone": "()", "geolocation": "()", "payment": "()"}
+CAMERA_HERE = "camera=(self), microphone=(), geolocation=(), payment=()"
+
+talisman = Talisman()
+
+
+def allow_camera() -> str:
+    """Called by the capture and scanner partials: this page may use the camera."""
+    g.allow_camera = True
+    return ""
+
+
+def init_app(app: Flask) -> None:
+    production = app.config.get("ENV") == "production"
+
+    @app.after_request
+    def camera_where_needed(response):
+        # Registered before talisman's own hook, so it runs after it (Flask runs them in reverse).
+        if g.get("allow_camera"):
+            response.headers["Permissions-Policy"] = CAMERA_HERE
+        return response
+
+    talisman.init_app(
+        app,
+        force_https=False,  # TLS ends at the proxy; redirecting here would loop behind it
+        strict_transport_security=production,
+        strict_transport_security_max_age=31_536_000,
+        content_security_policy=CSP,
+        content_security_policy_nonce_in=["script-src"],
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        permissions_policy=NO_CAMERA,
+        session_cookie_secure=production,
+        session_cookie_http_only=True,
+        force_file_save=False,
+    )
+    app.add_template_global(allow_camera)
