@@ -121,7 +121,10 @@ def verify_code(phone: str, purpose: CodePurpose, code: str) -> None:
                           fields={"code": [_("This code has expired; request a new one.")]})
     max_attempts = current_app.config["SMS_CODE_MAX_ATTEMPTS"]
     if row.attempts >= max_attempts:
-        raise DomainError(_("Too many wrong tries; request a new code."), code="code_exhausted",
+        # Locked: answered like every other limit (429), with when a new code may be asked for.
+        wait = _retry_in(max(0.0, (row.created_at + dt.timedelta(seconds=current_app.config["SMS_RESEND_SECONDS"])
+                                   - now).total_seconds()))
+        raise RateLimited(_("Too many wrong tries; request a new code."), code="code_exhausted", retry_after=wait,
                           fields={"code": [_("Too many wrong tries; request a new code.")]})
     if not (len(code) == 6 and code.isdigit()
             and hmac.compare_digest(_code_hash(row.id, code), row.code_hash)):

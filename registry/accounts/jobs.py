@@ -1,10 +1,12 @@
-"""Job kinds of accounts: text messages, sent by the job worker after the commit that asked for them."""
+"""Job kinds of accounts: text messages (sent after the commit that asked for them), the session clean-up."""
 from __future__ import annotations
+
+import datetime as dt
 
 from flask_babel import gettext as _
 
-from registry.accounts import sms
-from registry.jobs.services import JobRun, job_kind
+from registry.accounts import services, sms
+from registry.jobs.services import JobRun, daily, job_kind
 
 
 def send_message(run: JobRun) -> dict:
@@ -24,3 +26,12 @@ job_kind(sms.MESSAGE_JOB, lambda: _("Text message"), max_attempts=6, retry_secon
 # web process itself when the queue cannot be reached: the person is waiting to log in.
 job_kind(sms.CODE_JOB, lambda: _("Verification code message"), max_attempts=3, retry_seconds=5.0,
          expires_seconds=300.0, inline_when_queue_down=True)(send_message)
+
+
+SESSIONS_PURGE_JOB = "accounts.sessions_purge"
+daily(SESSIONS_PURGE_JOB, dt.time(4, 0))
+
+
+@job_kind(SESSIONS_PURGE_JOB, lambda: _("Removal of ended login sessions"), max_attempts=3, retry_seconds=60.0)
+def purge_sessions(run: JobRun) -> dict:
+    return {"removed": services.purge_sessions()}

@@ -40,9 +40,18 @@ class Account(UserMixin, TimestampMixin, Base):
     session_version: Mapped[int] = mapped_column(default=1)
     last_login_at: Mapped[dt.datetime | None]
 
+    # The login session this request runs under (set at login and by the session loader; not a column).
+    login_token = None
+
     def get_id(self) -> str:
-        """Session identity: a version bump invalidates old sessions and remember cookies."""
-        return f"{self.id}:{self.session_version}"
+        """Session identity for Flask-Login: the login session's secret, looked up server-side each request.
+
+        Ending that row (logout) ends the session cookie and the remember-me
+        cookie at once, wherever they are replayed.
+        """
+        if not self.login_token:
+            raise RuntimeError("no login session: call accounts.services.start_session before login_user")
+        return f"s:{self.login_token}"
 
     @property
     def role_enum(self) -> Role:
@@ -92,3 +101,17 @@ class SmsMessage(Base):
     backend: Mapped[str] = mapped_column(sa.String(20))
     status: Mapped[str] = mapped_column(sa.String(20), default="sent")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class LoginSession(Base):
+    """One login (a browser or app): its secret is in the cookie, only its keyed hash here."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime | None]

@@ -1,11 +1,15 @@
 """Account rules: registration, login, phone change and deletion (注销)."""
 from __future__ import annotations
 
+import datetime as dt
+import secrets
+
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from registry.accounts.codes import verify_code
-from registry.accounts.models import Account, CodePurpose, Role, SmsCode, SmsMessage
+from registry.accounts.models import Account, CodePurpose, LoginSession, Role, SmsCode, SmsMessage
 from registry.audit import services as audit
 from registry.core import clock, signals
 from registry.core.crypto import lookup_hash
@@ -74,16 +78,54 @@ def login(phone: str, code: str) -> Account:
     return account
 
 
+def start_session(account: Account, remember: bool = False) -> str:
+    """Open a login session (a fresh secret at every login: no fixation) and attach it to the account."""
+    now = clock.now()
+    hours = current_app.config["REMEMBER_DAYS"] * 24 if remember else current_app.config["LOGIN_SESSION_HOURS"]
+    token = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(account_id=account.id, token_hash=lookup_hash(token, "login-session"),
+                                remember=remember, created_at=now, expires_at=now + dt.timedelta(hours=hours)))
+    db.session.flush()
+    account.login_token = token
+    return token
+
+
 def load_session_account(session_id: str) -> Account | None:
-    """The account for a session id "id:version"; None when the version moved on."""
-    try:
-        account_id, version = (int(part) for part in session_id.split(":", 1))
-    except ValueError:
+    """The account of a live login session "s:<secret>"; None once it ended, expired or is unknown."""
+    if not isinstance(session_id, str) or not session_id.startswith("s:") or len(session_id) > 100:
         return None
-    account = db.session.get(Account, account_id)
-    if account is None or account.session_version != version:
+    token = session_id[2:]
+    row = db.session.scalar(sa.select(LoginSession).where(
+        LoginSession.token_hash == lookup_hash(token, "login-session")))
+    if row is None or row.ended_at is not None or row.expires_at <= clock.now():
         return None
+    account = db.session.get(Account, row.account_id)
+    if account is not None:
+        account.login_token = token
     return account
+
+
+def end_session(account: Account) -> None:
+    """Logout: this login session ends now, cookie and remember-me cookie alike."""
+    if account.login_token:
+        db.session.execute(sa.update(LoginSession).where(
+            LoginSession.token_hash == lookup_hash(account.login_token, "login-session"),
+            LoginSession.ended_at.is_(None)).values(ended_at=clock.now()))
+        account.login_token = None
+
+
+def end_all_sessions(account: Account) -> None:
+    db.session.execute(sa.update(LoginSession).where(LoginSession.account_id == account.id,
+                                                     LoginSession.ended_at.is_(None))
+                       .values(ended_at=clock.now()))
+    account.login_token = None
+
+
+def purge_sessions(days: int = 30) -> int:
+    """Forget login sessions that ended or expired more than `days` ago."""
+    before = clock.now() - dt.timedelta(days=days)
+    return db.session.execute(sa.delete(LoginSession).where(
+        sa.or_(LoginSession.ended_at < before, LoginSession.expires_at < before))).rowcount or 0
 
 
 def confirm_old_phone(account: Account, code: str) -> None:
@@ -103,12 +145,14 @@ def change_phone(account: Account, new_phone: str, code: str) -> None:
     account.phone = new_phone
     account.phone_hash = lookup_hash(new_phone, "phone")
     account.session_version += 1
+    end_all_sessions(account)
     audit.record("account.phone_changed", subject_id=account.id)
 
 
 def logout_everywhere(account: Account) -> None:
     """End every session and remember-me cookie of the account."""
     account.session_version += 1
+    end_all_sessions(account)
     audit.record("account.logout_everywhere", subject_id=account.id)
 
 
@@ -129,6 +173,7 @@ def erase_account(account: Account) -> None:
     phone_hash = account.phone_hash
     db.session.execute(sa.delete(SmsCode).where(SmsCode.phone_hash == phone_hash))
     db.session.execute(sa.delete(SmsMessage).where(SmsMessage.phone_hash == phone_hash))
+    db.session.execute(sa.delete(LoginSession).where(LoginSession.account_id == account.id))
     audit.erase_subject(account.id)
     db.session.delete(account)
     db.session.flush()

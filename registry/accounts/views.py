@@ -40,6 +40,18 @@ def _render(template: str, errors: dict, status_if_errors: int = 422, **context)
     return render_template(template, errors=errors, **context), status
 
 
+
+def sign_in(account, remember: bool = False) -> None:
+    """A fresh login session (server-side row), then the cookie that names it."""
+    services.start_session(account, remember)
+    login_user(account, remember=remember)
+
+
+def sign_out() -> None:
+    if current_user.is_authenticated:
+        services.end_session(current_user._get_current_object())
+    logout_user()
+
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     """Register as a domestic worker or a household, confirmed by SMS code."""
@@ -70,7 +82,7 @@ def register():
                     errors = refusal_errors(exc)
                     code_sent = True
                 else:
-                    login_user(account)
+                    sign_in(account)
                     flash_success(_("Welcome! Your account has been created."))
                     return redirect(url_for("accounts.personal_center"))
             else:
@@ -108,15 +120,15 @@ def login():
                 except DomainError as exc:
                     errors = refusal_errors(exc)
                 else:
-                    login_user(account, remember=data["remember"])
+                    sign_in(account, remember=data["remember"])
                     return redirect(safe_next(request.args.get("next"), url_for("accounts.personal_center")))
     return _render("accounts/login.html", errors, form=form, code_sent=code_sent)
 
 
 @bp.post("/logout")
 def logout():
-    """End this session."""
-    logout_user()
+    """End this session (server-side: a replayed cookie no longer works)."""
+    sign_out()
     return redirect(url_for("home.index"))
 
 
@@ -186,7 +198,7 @@ def change_phone():
                         services.change_phone(account, data["phone"], data["code"])
                         session.pop(PHONE_CHANGE_KEY, None)
                         # Other sessions ended with the version bump; keep this one.
-                        login_user(account)
+                        sign_in(account)
                         flash_success(_("Your phone number has been changed. Other devices were logged out."))
                         return redirect(url_for("accounts.personal_center"))
             elif action in ("send_new", "confirm"):
@@ -261,7 +273,7 @@ def api_register():
     data = load_body(RegisterSchema)
     account = services.register(Role(data["role"]), data["name"].strip(), data["id_number"],
                                 data["phone"], data["code"])
-    login_user(account)
+    sign_in(account)
     return dump(AccountSchema, account, status=201)
 
 
@@ -270,14 +282,14 @@ def api_register():
 def api_login():
     data = load_body(LoginSchema)
     account = services.login(data["phone"], data["code"])
-    login_user(account, remember=data["remember"])
+    sign_in(account, remember=data["remember"])
     return dump(AccountSchema, account)
 
 
 @bp.delete("/api/v1/session")
 @operation("Log out", status=204, tags=TAGS)
 def api_logout():
-    logout_user()
+    sign_out()
     return "", 204
 
 
@@ -336,7 +348,7 @@ def api_change_phone():
     account = current_user._get_current_object()
     services.change_phone(account, data["phone"], data["code"])
     session.pop(PHONE_CHANGE_KEY, None)
-    login_user(account)
+    sign_in(account)
     return dump(AccountSchema, account)
 
 

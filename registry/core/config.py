@@ -27,6 +27,10 @@ class DefaultConfig:
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    # A login lasts this long (remember-me: REMEMBER_DAYS); logout ends it server-side at once.
+    LOGIN_SESSION_HOURS = 12
+    REMEMBER_DAYS = 30
+    REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -37,6 +41,8 @@ class DefaultConfig:
     LANGUAGES = ["zh", "en"]
     # SMS
     SMS_BACKEND = "outbox"
+    # The outbox keeps messages instead of sending them: production refuses it unless this says it is meant.
+    SMS_OUTBOX_IN_PRODUCTION = False
     SMS_GATEWAY_URL: str | None = None
     SMS_GATEWAY_HEADERS: dict[str, str] = {}
     SMS_GATEWAY_BODY_TEMPLATE = '{"phone": "{phone}", "text": "{message}"}'
@@ -137,3 +143,7 @@ def check_production(config: dict[str, Any]) -> None:
             Fernet(key)
         except (ValueError, TypeError):
             raise ConfigurationError("REGISTRY_DATA_KEYS holds a key that is not a Fernet key") from None
+    if config.get("SMS_BACKEND", "outbox") == "outbox" and not config.get("SMS_OUTBOX_IN_PRODUCTION"):
+        raise ConfigurationError(
+            "Refusing to start in production with the SMS outbox (codes would never reach anyone): set "
+            "REGISTRY_SMS_BACKEND=http and the gateway, or REGISTRY_SMS_OUTBOX_IN_PRODUCTION=1 for a staging copy.")

@@ -65,9 +65,9 @@ def test_five_wrong_tries_kill_the_code(db_session):
         with pytest.raises(codes.CodeRejected) as info:
             codes.verify_code(phone, CodePurpose.LOGIN, wrong)
         assert (str(left) in info.value.message) if left else True
-    with pytest.raises(DomainError) as info:
+    with pytest.raises(RateLimited) as info:
         codes.verify_code(phone, CodePurpose.LOGIN, right)
-    assert info.value.code == "code_exhausted"
+    assert info.value.code == "code_exhausted" and info.value.status == 429 and info.value.retry_after >= 1
 
 
 def test_resend_waits_sixty_seconds(db_session, move_clock):

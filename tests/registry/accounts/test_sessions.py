@@ -1,10 +1,14 @@
 """Login, remember-me, logout everywhere, phone change and the personal center."""
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 
-from registry.accounts.models import Account
-from tests.factories.accounts import last_code, make_account, make_phone
+from registry.accounts.models import Account, LoginSession
+from registry.accounts.services import load_session_account
+from registry.core import clock
+from tests.factories.accounts import last_code, make_account, make_phone, wait_for_resend
 from tests.factories.http import api_post, form_post, log_in
 
 
@@ -122,8 +126,54 @@ def test_open_redirects_are_not_followed(client, db_session):
     assert response.status_code == 302 and response.headers["Location"] == "/me"
 
 
-def test_sessions_survive_no_unknown_account(client, db_session):
+def test_a_session_ended_server_side_answers_401(client, db_session):
     account = make_account()
     log_in(client, account)
-    db_session.execute(sa.update(Account).where(Account.id == account.id).values(session_version=99))
+    db_session.execute(sa.update(LoginSession).where(LoginSession.account_id == account.id)
+                       .values(ended_at=clock.now()))
     assert client.get("/api/v1/me").status_code == 401
+
+
+def test_a_replayed_cookie_after_logout_answers_401(app, client, db_session):
+    account = make_account()
+    wait_for_resend()
+    api_post(client, "/api/v1/sms/codes", {"phone": account.phone, "purpose": "login"})
+    assert api_post(client, "/api/v1/session", {"phone": account.phone, "code": last_code(account.phone),
+                                                "remember": True}).status_code == 200
+    session_cookie, remember_cookie = client.get_cookie("session").value, client.get_cookie("remember_token").value
+    assert api_post(client, "/api/v1/session", method="delete").status_code == 204
+    for cookies in ({"session": session_cookie}, {"remember_token": remember_cookie},
+                    {"session": session_cookie, "remember_token": remember_cookie}):
+        replay = app.test_client()
+        for name, value in cookies.items():
+            replay.set_cookie(name, value)
+        assert replay.get("/api/v1/me").status_code == 401, cookies
+    # The page logout ends it the same way.
+    log_in(client, account)
+    cookie = client.get_cookie("session").value
+    assert form_post(client, "/logout", {}).status_code == 302
+    replay = app.test_client()
+    replay.set_cookie("session", cookie)
+    assert replay.get("/api/v1/me").status_code == 401
+
+
+def test_every_login_gets_a_new_session_and_other_sessions_stay(app, client, db_session):
+    account = make_account()
+    other = app.test_client()
+    log_in(client, account)
+    log_in(other, account)
+    rows = db_session.scalars(sa.select(LoginSession).where(LoginSession.account_id == account.id)).all()
+    assert len(rows) == 2 and len({row.token_hash for row in rows}) == 2
+    assert api_post(client, "/api/v1/session", method="delete").status_code == 204
+    assert client.get("/api/v1/me").status_code == 401 and other.get("/api/v1/me").status_code == 200
+    raw = db_session.execute(sa.text("SELECT token_hash FROM login_session")).scalars().all()
+    assert all(len(value) == 64 for value in raw)  # only keyed hashes are stored
+
+
+def test_sessions_expire_and_forged_ids_are_refused(client, db_session, move_clock):
+    account = make_account()
+    log_in(client, account)
+    move_clock(dt.timedelta(hours=12, minutes=1))
+    assert client.get("/api/v1/me").status_code == 401
+    for forged in ("1:1", "s:", "s:" + "A" * 43, "x" * 500, ""):
+        assert load_session_account(forged) is None

@@ -70,7 +70,8 @@ def test_production_rejects_malformed_data_key(tmp_path, monkeypatch):
 def test_production_has_no_outbox_page(tmp_path, monkeypatch):
     monkeypatch.setenv("REGISTRY_ENV", "production")
     app = create_app({"SECRET_KEY": "s", "DATA_KEYS": [Fernet.generate_key().decode()], "LOOKUP_KEY": "l",
-                      "SQLALCHEMY_DATABASE_URI": "sqlite://"}, instance_path=str(tmp_path))
+                      "SQLALCHEMY_DATABASE_URI": "sqlite://", "SMS_OUTBOX_IN_PRODUCTION": True},
+                     instance_path=str(tmp_path))
     assert app.config["SESSION_COOKIE_SECURE"] is True
     rules = {rule.rule for rule in app.url_map.iter_rules()}
     assert "/dev/outbox" not in rules and "/api/v1/dev/outbox" not in rules
@@ -79,3 +80,13 @@ def test_production_has_no_outbox_page(tmp_path, monkeypatch):
 def test_unknown_sms_backend_is_refused(tmp_path):
     with pytest.raises(ConfigurationError, match="unknown SMS backend"):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SMS_BACKEND": "pigeon"}, instance_path=str(tmp_path))
+
+
+def test_production_refuses_the_outbox_unless_it_is_meant(tmp_path, monkeypatch):
+    monkeypatch.setenv("REGISTRY_ENV", "production")
+    keys = {"SECRET_KEY": "s", "DATA_KEYS": [Fernet.generate_key().decode()], "LOOKUP_KEY": "l",
+            "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    with pytest.raises(ConfigurationError, match="SMS outbox"):
+        create_app(keys, instance_path=str(tmp_path))
+    assert create_app({**keys, "SMS_BACKEND": "http", "SMS_GATEWAY_URL": "https://sms.example/send"},
+                      instance_path=str(tmp_path)).config["SMS_BACKEND"] == "http"

@@ -47,7 +47,7 @@ def test_the_camera_is_allowed_only_on_capture_pages(client, db_session):
 
 @pytest.mark.own_app
 def test_production_sends_hsts_over_https(tmp_path):
-    app = make_app(f"sqlite:///{tmp_path}/p.sqlite", str(tmp_path), ENV="production")
+    app = make_app(f"sqlite:///{tmp_path}/p.sqlite", str(tmp_path), ENV="production", SMS_OUTBOX_IN_PRODUCTION=True)
     client = app.test_client()
     secure = client.get("/", base_url="https://registry.example")
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=31536000")
