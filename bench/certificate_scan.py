@@ -196,8 +196,9 @@ def main() -> None:
     try:
         tokens_for_load = build_database(workdir, args.workers, sample=2000)
         paths = [f"/api/v1/certificates/verification?token={t}" for t in tokens_for_load]
+        # One load generator on 127.0.0.1 is far past a household's limit: lift it to measure throughput.
         env = dict(os.environ, REGISTRY_DATABASE_URL=f"sqlite:///{workdir}/bench.sqlite",
-                   REGISTRY_INSTANCE_PATH=str(workdir))
+                   REGISTRY_INSTANCE_PATH=str(workdir), REGISTRY_VERIFY_RATE_LIMIT="1000000000/minute")
         load = (lambda p, port: run_wrk(p, port, args.seconds, args.connections, workdir)) if shutil.which("wrk") \
             else (lambda p, port: run_python_client(p, port, args.seconds, args.connections))
         results = {}

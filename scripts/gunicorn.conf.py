@@ -8,6 +8,8 @@ graceful_timeout = 10
 # No control socket in the home folder: two instances on one machine would share one path.
 control_socket_disable = True
 timeout = 60
+# Long request lines reach the app, which answers 414 in its own JSON or page shape.
+limit_request_line = 8190
 
 
 def child_exit(server, worker):

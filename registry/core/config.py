@@ -67,6 +67,9 @@ class DefaultConfig:
     # A pending job not picked up this long after queueing is queued again (a lost queue entry).
     JOBS_REQUEUE_SECONDS = 120.0
     IMPORT_MAX_BYTES = 64 * 1024 * 1024
+    # Per-address limits (registry.web.ratelimit); the store is memory:// (per process) or a redis:// URL.
+    RATE_LIMIT_STORAGE_URI = "memory://"
+    VERIFY_RATE_LIMIT = "60/minute;600/day"
     # Observability: JSON log lines (default in production) and who may read /metrics.
     LOG_FORMAT: str | None = None
     METRICS_ALLOWED_NETWORKS: list[str] = ["127.0.0.1/32", "::1/128"]

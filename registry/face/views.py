@@ -88,7 +88,7 @@ def api_enroll_reference():
     raw_id = request.form.get("account_id", "")
     photo = request.files.get("photo")
     errors = {}
-    if not raw_id.isdigit():
+    if not raw_id.isdigit() or int(raw_id) > 2**31 - 1:
         errors["account_id"] = [_("Not a valid integer.")]
     if photo is None:
         errors["photo"] = [_("Missing data for required field.")]

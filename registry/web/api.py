@@ -100,14 +100,70 @@ def _flatten_messages(messages: Any) -> dict[str, Any]:
     return {"_schema": messages}
 
 
+# Every number this API takes is a database id, a count or a page: INTEGER columns are 32-bit.
+MAX_JSON_INTEGER = 2**31 - 1
+MAX_JSON_DEPTH = 20
+MAX_JSON_BYTES = 256 * 1024
+
+
+def _too_deep(text: bytes, limit: int) -> bool:
+    """Whether brackets nest deeper than `limit` (outside strings), checked before parsing."""
+    depth, in_string, escaped = 0, False, False
+    for byte in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return False
+
+
+def _out_of_range_integer(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return abs(value) > MAX_JSON_INTEGER
+    if isinstance(value, float):
+        return value != value or value in (float("inf"), float("-inf")) or abs(value) > 1e15
+    if isinstance(value, dict):
+        return any(_out_of_range_integer(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_out_of_range_integer(v) for v in value)
+    return False
+
+
 def load_body(schema: type[Schema] | Schema) -> dict[str, Any]:
-    """Parse a JSON request body with a marshmallow schema; 415/400/422 on bad input."""
+    """Parse a JSON request body with a marshmallow schema; 413/415/400/422 on bad input.
+
+    Bounded before the schema sees it: size, nesting depth (a deep body would
+    exhaust the parser's recursion) and every number's range (an id past the
+    database's 32 bits would fail in the database instead of here).
+    """
     if not request.is_json:
         raise DomainError(_("Send the request as JSON (Content-Type: application/json)."),
                           code="unsupported_media_type", status=415)
+    if (request.content_length or 0) > MAX_JSON_BYTES:
+        raise DomainError(_("The request body is too large."), code="payload_too_large", status=413)
+    raw = request.get_data(cache=True)
+    if len(raw) > MAX_JSON_BYTES:
+        raise DomainError(_("The request body is too large."), code="payload_too_large", status=413)
+    if _too_deep(raw, MAX_JSON_DEPTH):
+        raise DomainError(_("The request body is nested too deeply."), code="json_too_deep", status=400)
     data = request.get_json(silent=True)
     if data is None:
         raise DomainError(_("The request body is not valid JSON."), code="invalid_json", status=400)
+    if _out_of_range_integer(data):
+        raise ApiValidationError(_("A number in the request is out of range."))
     if not isinstance(data, dict):
         raise ApiValidationError(_("The request body must be a JSON object."))
     try:

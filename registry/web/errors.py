@@ -31,7 +31,7 @@ def json_error(status: int, code: str, message: str, fields: dict | None = None,
 
 _HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type",
+    405: "method_not_allowed", 413: "payload_too_large", 414: "uri_too_long", 415: "unsupported_media_type",
     422: "validation_error", 429: "rate_limited",
 }
 
@@ -44,6 +44,7 @@ def _http_message(status: int) -> str:
         404: _("The page or record does not exist."),
         405: _("This method is not allowed here."),
         413: _("The upload is too large."),
+        414: _("The address is too long."),
         415: _("Send the request as JSON (Content-Type: application/json)."),
         429: _("Too many requests; please try again later."),
     }
@@ -76,14 +77,21 @@ def register_error_handlers(app: Flask) -> None:
     def handle_http(error: HTTPException):
         status = error.code or 500
         message = _http_message(status)
+        # Keep what the error says about the request (Allow on 405, Retry-After), never its body.
+        headers = {name: value for name, value in error.get_headers() if name in ("Allow", "Retry-After")}
         if wants_json():
-            return json_error(status, _HTTP_CODES.get(status, "error"), message)
-        return render_template("error.html", status=status, message=message), status
+            response = json_error(status, _HTTP_CODES.get(status, "error"), message)
+        else:
+            response = app.make_response((render_template("error.html", status=status, message=message), status))
+        response.headers.update(headers)
+        return response
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         # Log the type and place only: messages may carry personal data.
-        log.error("unhandled %s at %s %s", type(error).__name__, request.method, request.path,
+        # The URL rule, not the path: a path can carry a certificate token.
+        rule = request.url_rule.rule if request.url_rule is not None else "(no route)"
+        log.error("unhandled %s at %s %s", type(error).__name__, request.method, rule,
                   exc_info=app.config.get("LOG_TRACEBACKS", True))
         if app.testing and app.config.get("PROPAGATE_UNEXPECTED", True):
             raise error

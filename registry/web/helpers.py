@@ -86,7 +86,7 @@ def client_ip() -> str | None:
 
 def _face_check_number(raw: str | None) -> int | None:
     raw = raw or ""
-    return int(raw) if raw.isdigit() and len(raw) <= 12 else None
+    return int(raw) if raw.isdigit() and len(raw) <= 10 and int(raw) <= MAX_DATABASE_ID else None
 
 
 def posted_face_check_id() -> int:

@@ -14,7 +14,7 @@
 """
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask, abort, g, request
 from flask_talisman import Talisman
 
 CSP = {
@@ -42,8 +42,18 @@ def allow_camera() -> str:
     return ""
 
 
+MAX_URL_LENGTH = 4096
+
+
 def init_app(app: Flask) -> None:
     production = app.config.get("ENV") == "production"
+
+    @app.before_request
+    def bounded_address():
+        # gunicorn accepts request lines up to 8190 bytes (scripts/gunicorn.conf.py); past this the
+        # app answers in its own shape (JSON on API paths) instead of the server's bare page.
+        if len(request.environ.get("RAW_URI") or request.full_path) > MAX_URL_LENGTH:
+            abort(414)
 
     @app.after_request
     def camera_where_needed(response):

@@ -90,11 +90,12 @@ def test_feed_data_appears_with_source_and_date(setup, db_session):
     assert section["background_check"]["source"] == "公安机关"
 
 
-def test_grant_expires(setup, db_session, move_clock):
+def test_grant_expires(setup, db_session, move_clock, household):
     account, worker, worker_client, household_client = setup
     request_id = scan(household_client, certificates.show(worker).token).get_json()["request_id"]
     grant_id = approve(worker_client, account, request_id).get_json()["id"]
     move_clock(dt.timedelta(hours=24, seconds=1))
+    log_in(household_client, household)  # a day later the household's own login has ended too
     response = household_client.get(f"/api/v1/grants/{grant_id}/view")
     assert response.status_code == 403 and response.get_json()["code"] == "grant_expired"
 

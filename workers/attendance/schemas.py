@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 
 
 class CheckInSchema(Schema):
-    face_check_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    face_check_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1))
 
 
 class WorkerStatusSchema(Schema):

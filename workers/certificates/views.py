@@ -12,6 +12,7 @@ from registry.core.extensions import db
 from registry.core.signing import key_ring
 from registry.web.api import dump, load_query, operation, require_json_api_login
 from registry.web.helpers import roles_required
+from registry.web.ratelimit import limiter, verification_limit
 from workers.certificates import services as certificates
 from workers.certificates.schemas import CertificateTokenSchema, VerificationQuerySchema, VerificationSchema
 from workers.models import Worker
@@ -50,6 +51,7 @@ def api_certificate():
 @bp.get("/api/v1/certificates/verification")
 @operation("Check a certificate token (signature, key, expiry, revocation, departure); nothing personal",
            query=VerificationQuerySchema, response=VerificationSchema, tags=("certificates",))
+@limiter.limit(verification_limit)
 def api_verify_token():
     status, expires_at = certificates.token_status(load_query(VerificationQuerySchema)["token"])
     return dump(VerificationSchema, {"valid": True, "status": status, "expires_at": expires_at})

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 
 
 class FaceCompletionSchema(Schema):
-    face_check_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**62))
+    face_check_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1))
 
 
 class ChipChallengeSchema(Schema):
