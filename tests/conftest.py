@@ -7,7 +7,9 @@ file in a temporary folder is used.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
+import re
 
 import pytest
 from flask.testing import FlaskClient
@@ -17,6 +19,29 @@ from sqlalchemy import orm
 from registry.core import clock
 from registry.core.extensions import db
 from tests.factories.app import make_app, reset_database
+
+# Every log record of the whole run is checked for an SMS code; a leak fails the run.
+_CODE_IN_TEXT = re.compile(r"(验证码是|Your code is)\s*\d{6}")
+_code_leaks: list[str] = []
+
+
+class _CodeLeakWatch(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage()
+        except Exception:  # noqa: BLE001 - a badly formatted record is not our concern here
+            return
+        if _CODE_IN_TEXT.search(text):
+            _code_leaks.append(f"{record.name}: {text[:200]}")
+
+
+logging.getLogger().addHandler(_CodeLeakWatch(level=logging.DEBUG))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _code_leaks:
+        print("\nSMS codes were written to the log:\n  " + "\n  ".join(_code_leaks[:20]))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")

@@ -76,8 +76,13 @@ def check_send_limits(phone_hash: str, client_hash: str | None, now: dt.datetime
                                 minutes=math.ceil(wait / 60)), retry_after=wait)
 
 
-def send_code(phone: str, purpose: CodePurpose, client_ip: str | None = None) -> SmsCode:
-    """Issue a fresh 6-digit code for phone and purpose and send it by SMS."""
+def send_code(phone: str, purpose: CodePurpose, client_ip: str | None = None, *, deliver: bool = True) -> SmsCode:
+    """Issue a fresh 6-digit code for phone and purpose and send it by SMS.
+
+    `deliver=False` issues the code under the same limits but sends nothing
+    (a login code for a phone no account uses): the answer looks the same,
+    so nobody learns which phones are registered.
+    """
     now = clock.now()
     phone_hash = lookup_hash(phone, "phone")
     client_hash = lookup_hash(client_ip, "client-ip") if client_ip else None
@@ -93,7 +98,8 @@ def send_code(phone: str, purpose: CodePurpose, client_ip: str | None = None) ->
     body = (f"{current_app.config['SMS_SIGNATURE']}您的验证码是{code}，{minutes}分钟内有效。"
             f"请勿告诉他人。Your code is {code}.")
     # Sent by the job worker once this commits (a slow gateway never holds the request).
-    jobs.submit(sms.CODE_JOB, {"phone": phone, "body": body})
+    if deliver:
+        jobs.submit(sms.CODE_JOB, {"phone": phone, "body": body})
     return row
 
 

@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from registry.accounts.codes import verify_code
+from registry.accounts.codes import send_code, verify_code
 from registry.accounts.models import Account, CodePurpose, LoginSession, Role, SmsCode, SmsMessage
+from registry.accounts.sms import notify_by_sms
 from registry.audit import services as audit
 from registry.core import clock, signals
 from registry.core.crypto import lookup_hash
@@ -27,11 +28,35 @@ def phone_taken(phone: str) -> bool:
     return find_by_phone(phone) is not None
 
 
-def check_registration(role: Role, id_number: str, phone: str) -> None:
-    """Refuse duplicates before a code is even sent."""
+def check_role(role: Role) -> None:
     if role not in (Role.WORKER, Role.CONSUMER):
         raise DomainError(_("Only workers and households can register themselves."), code="role_not_allowed",
                           fields={"role": [_("Choose worker or household.")]})
+
+
+def request_registration_code(role: Role, phone: str, client_ip: str | None) -> None:
+    """A registration code; the answer is the same whether or not the phone is registered.
+
+    A phone that already has an account gets, instead of a code, a message
+    telling its owner to log in: only the person holding it learns that.
+    """
+    check_role(role)
+    if phone_taken(phone):
+        send_code(phone, CodePurpose.REGISTER, client_ip, deliver=False)
+        notify_by_sms(phone, current_app.config["SMS_SIGNATURE"] + "此手机号已注册家政信用平台账号，请直接登录。"
+                      "This phone number already has an account; please log in.")
+    else:
+        send_code(phone, CodePurpose.REGISTER, client_ip)
+
+
+def request_login_code(phone: str, client_ip: str | None) -> None:
+    """A login code, sent only when an account uses the phone; the answer is the same either way."""
+    send_code(phone, CodePurpose.LOGIN, client_ip, deliver=find_by_phone(phone) is not None)
+
+
+def check_registration(role: Role, id_number: str, phone: str) -> None:
+    """Refuse duplicates; called once the phone's code is proven, so only its holder learns of them."""
+    check_role(role)
     if phone_taken(phone):
         raise Conflict(_("This phone number is already registered; log in instead."), code="phone_taken",
                        fields={"phone": [_("This phone number is already registered; log in instead.")]})
@@ -44,8 +69,9 @@ def check_registration(role: Role, id_number: str, phone: str) -> None:
 
 def register(role: Role, name: str, id_number: str, phone: str, code: str) -> Account:
     """Create a worker or household account after the SMS code checks out."""
-    check_registration(role, id_number, phone)
+    check_role(role)
     verify_code(phone, CodePurpose.REGISTER, code)
+    check_registration(role, id_number, phone)
     account = Account(role=role.value, name=name, id_number=id_number,
                       id_number_hash=lookup_hash(id_number, "id-number"),
                       phone=phone, phone_hash=lookup_hash(phone, "phone"))
@@ -67,12 +93,12 @@ def create_privileged(role: Role, name: str, phone: str) -> Account:
 
 
 def login(phone: str, code: str) -> Account:
-    """The account for phone once its login code is verified."""
+    """The account for phone once its login code is verified (an unknown phone never got one)."""
+    verify_code(phone, CodePurpose.LOGIN, code)
     account = find_by_phone(phone)
     if account is None:
         raise NotFound(_("No account uses this phone number; register first."), code="no_account",
                        fields={"phone": [_("No account uses this phone number; register first.")]})
-    verify_code(phone, CodePurpose.LOGIN, code)
     account.last_login_at = clock.now()
     audit.record("account.login", subject_id=account.id)
     return account

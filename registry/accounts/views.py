@@ -22,7 +22,7 @@ from registry.accounts.schemas import (
     SendCodeSchema,
 )
 from registry.core import clock
-from registry.core.errors import DomainError, NotFound
+from registry.core.errors import DomainError
 from registry.core.idnumbers import mask_id_number, mask_phone
 from registry.web.api import dump, load_body, operation, require_json_api_login
 from registry.web.helpers import client_ip, flash_success, parse_form, refusal_errors, safe_next
@@ -67,8 +67,7 @@ def register():
             data, errors = parse_form(schema, only=("role", "name", "id_number", "phone"))
             if not errors:
                 try:
-                    services.check_registration(Role(data["role"]), data["id_number"], data["phone"])
-                    codes.send_code(data["phone"], CodePurpose.REGISTER, client_ip())
+                    services.request_registration_code(Role(data["role"]), data["phone"], client_ip())
                     code_sent = True
                 except DomainError as exc:
                     errors = refusal_errors(exc)
@@ -104,10 +103,7 @@ def login():
             data, errors = parse_form(schema, only=("phone",))
             if not errors:
                 try:
-                    if services.find_by_phone(data["phone"]) is None:
-                        raise DomainError(_("No account uses this phone number; register first."),
-                                          fields={"phone": [_("No account uses this phone number; register first.")]})
-                    codes.send_code(data["phone"], CodePurpose.LOGIN, client_ip())
+                    services.request_login_code(data["phone"], client_ip())
                     code_sent = True
                 except DomainError as exc:
                     errors = refusal_errors(exc)
@@ -259,10 +255,11 @@ def api_csrf():
 def api_send_code():
     data = load_body(SendCodeSchema)
     purpose = CodePurpose(data["purpose"])
-    if purpose is CodePurpose.LOGIN and services.find_by_phone(data["phone"]) is None:
-        raise NotFound(_("No account uses this phone number; register first."), code="no_account",
-                       fields={"phone": [_("No account uses this phone number; register first.")]})
-    codes.send_code(data["phone"], purpose, client_ip())
+    # The same answer for registered and unregistered phones (no enumeration); see the services.
+    if purpose is CodePurpose.LOGIN:
+        services.request_login_code(data["phone"], client_ip())
+    else:
+        services.request_registration_code(Role.WORKER, data["phone"], client_ip())
     return _code_result(data["phone"])
 
 

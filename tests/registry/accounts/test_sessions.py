@@ -5,9 +5,10 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from registry.accounts.models import Account, LoginSession
+from registry.accounts.models import Account, LoginSession, SmsMessage
 from registry.accounts.services import load_session_account
-from registry.core import clock
+from registry.core import clock, effects
+from registry.core.crypto import lookup_hash
 from tests.factories.accounts import last_code, make_account, make_phone, wait_for_resend
 from tests.factories.http import api_post, form_post, log_in
 
@@ -19,9 +20,16 @@ def test_login_by_phone_and_code(client, db_session):
     assert client.get("/me").status_code == 200
 
 
-def test_login_for_unknown_phone_is_refused(client, db_session):
-    response = api_post(client, "/api/v1/sms/codes", {"phone": make_phone(), "purpose": "login"})
-    assert response.status_code == 404 and response.get_json()["code"] == "no_account"
+def test_a_login_code_for_an_unknown_phone_is_answered_alike_and_never_sent(client, db_session):
+    known, unknown = make_account().phone, make_phone()
+    answers = [api_post(client, "/api/v1/sms/codes", {"phone": phone, "purpose": "login"}) for phone in (known, unknown)]
+    assert [a.status_code for a in answers] == [202, 202]
+    assert answers[0].get_json().keys() == answers[1].get_json().keys()
+    effects.commit()
+    sent = db_session.scalars(sa.select(SmsMessage.phone_hash)).all()
+    assert lookup_hash(unknown, "phone") not in sent and lookup_hash(known, "phone") in sent
+    wrong = api_post(client, "/api/v1/session", {"phone": unknown, "code": "123456"})
+    assert wrong.status_code == 400 and wrong.get_json()["code"] == "code_rejected"  # as for a known phone
 
 
 def test_pages_need_login_and_api_answers_401(client, db_session):
