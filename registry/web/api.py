@@ -311,9 +311,11 @@ def build_openapi(app: Flask) -> dict[str, Any]:
             if parameters:
                 op["parameters"] = parameters
             if meta["response"] is not None:
-                op["responses"][str(meta["status"])]["content"] = {
-                    "application/json": {"schema": schema_to_json(_schema(meta["response"]))}
-                }
+                response_schema = _schema(meta["response"])
+                described = schema_to_json(response_schema)
+                if response_schema.many:  # Schema(many=True): the answer is a JSON array
+                    described = {"type": "array", "items": described}
+                op["responses"][str(meta["status"])]["content"] = {"application/json": {"schema": described}}
             if meta["body"] is not None and method in {"POST", "PUT", "PATCH", "DELETE"}:
                 op["requestBody"] = {"required": True, "content": {
                     "application/json": {"schema": schema_to_json(_schema(meta["body"]))}}}

@@ -112,3 +112,12 @@ def test_no_route_answers_500_for_an_id_beyond_the_database_range(app, client):
             assert response.status_code < 500, (method, path, response.status_code)
             checked += 1
     assert checked >= 30
+
+
+def test_the_document_says_array_where_an_answer_is_a_list(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    for path in ("/api/v1/consent/consents", "/api/v1/workers/me/grants", "/api/v1/workers/me/view-requests"):
+        schema = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        assert schema["type"] == "array" and "properties" in schema["items"], path
+    one = paths["/api/v1/articles/{article_id}"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert one["schema"].get("type") != "array"
