@@ -114,6 +114,13 @@ def test_worker_registers_checks_in_departs_and_returns(setup):
             clock.set_offset(dt.timedelta(days=31, hours=1))
             sweep = W.run_cli(app, "workers", "sweep")
             assert sweep.strip().splitlines()[-1].startswith("1 worker(s) marked departed")
+            # A month later the login itself has ended (12 hours): the worker logs in again.
+            page.goto(base + "/login")
+            page.locator("input[name=phone]").fill(PHONE)
+            page.locator("button[value=send]").click()
+            page.locator("input[name=code]").fill(W.read_code(page, base, PHONE))
+            page.locator("button[value=login]").click()
+            page.get_by_test_id("masked-phone").wait_for()
             page.goto(base + "/workers/check-in")
             assert page.get_by_test_id("work-status").inner_text() == "Departed"
             steps.append("departed")
