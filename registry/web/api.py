@@ -222,7 +222,9 @@ def field_schema(field: fields.Field) -> dict[str, Any]:
     if isinstance(field, fields.Nested):
         nested = _schema(field.schema) if not isinstance(field.schema, Schema) else field.schema
         out = schema_to_json(nested)
-        return {"type": "array", "items": out} if field.many else out
+        if field.many:
+            return {"type": "array", "items": out}
+        return {**out, "nullable": True} if field.allow_none else out
     if isinstance(field, fields.List):
         return {"type": "array", "items": field_schema(field.inner)}
     result: dict[str, Any] = {}
