@@ -6,7 +6,8 @@ import datetime as dt
 from flask_babel import gettext as _
 
 from registry.accounts import services, sms
-from registry.jobs.services import JobRun, daily, job_kind
+from registry.jobs.schedule import daily
+from registry.jobs.services import JobRun, job_kind
 
 
 def send_message(run: JobRun) -> dict:

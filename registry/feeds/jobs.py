@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 
 from registry.feeds import services
 from registry.feeds.schemas import KINDS
-from registry.jobs.services import JobRun, daily, job_kind
+from registry.jobs.schedule import daily
+from registry.jobs.services import JobRun, job_kind
 
 PURGE_JOB = "feeds.purge"
 BATCH = 1000

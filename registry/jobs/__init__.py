@@ -1,7 +1,7 @@
 """Background jobs: a durable job table, Huey as the queue (SQLite or Redis), the daily schedule.
 
 Domains declare their job kinds in their own `jobs.py` (`services.job_kind`)
-and daily runs with `services.daily`; this package knows none of them.
+and daily runs with `schedule.daily`; this package knows none of them.
 """
 from __future__ import annotations
 

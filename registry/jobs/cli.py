@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from registry.core.effects import commit
 from registry.core.errors import DomainError
-from registry.jobs import messages, services
+from registry.jobs import messages, schedule, services
 
 cli = AppGroup("jobs", help="Background jobs: the worker, the schedule, the dead letters.")
 
@@ -37,7 +37,7 @@ def worker_command(threads: int | None, no_scheduler: bool) -> None:
               help="Submit every scheduled job of this China Standard Time day not yet submitted (catch-up).")
 def tick_command(day) -> None:
     """Do one scheduler tick now: submit due daily jobs, queue again what was left behind."""
-    result = services.tick(day.date() if day else None)
+    result = schedule.tick(day.date() if day else None)
     click.echo(f"{result['submitted']} scheduled job(s) submitted, {result['recovered']} queued again, "
                f"{result['purged']} old summaries removed.")
 

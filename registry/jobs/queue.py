@@ -24,7 +24,7 @@ from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from registry.core.config import ConfigurationError
 from registry.core.database import declare_write_intent, reset_write_intent
 from registry.core.extensions import db
-from registry.jobs import services
+from registry.jobs import schedule, services
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class JobQueue:
         return self._in_app(lambda: services.deliver(job_id))
 
     def _tick(self):
-        return self._in_app(services.tick)
+        return self._in_app(schedule.tick)
 
     def _recover_at_start(self):
         # A worker (re)starting takes back what a killed one left once its lease has run out.

@@ -11,7 +11,8 @@ import datetime as dt
 
 from flask_babel import gettext as _
 
-from registry.jobs.services import JobRun, daily, job_kind
+from registry.jobs.schedule import daily
+from registry.jobs.services import JobRun, job_kind
 from workers.attendance import departure
 
 SWEEP_JOB = "workers.sweep"

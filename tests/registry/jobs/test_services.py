@@ -15,6 +15,7 @@ from registry.accounts import services as accounts
 from registry.core import clock, effects
 from registry.core.errors import Conflict, NotFound
 from registry.core.extensions import db
+from registry.jobs import schedule
 from registry.jobs import services as jobs
 from registry.jobs.models import Job, JobFile
 from registry.jobs.services import JobFailure, JobRun, LeaseLost, job_kind
@@ -227,22 +228,22 @@ def test_a_job_past_its_usefulness_is_not_run(db_session, queue):
 
 
 def test_daily_jobs_follow_china_time_and_are_submitted_once_per_day(db_session, queue):
-    jobs.daily("test.echo", dt.time(0, 30))
+    schedule.daily("test.echo", dt.time(0, 30))
     try:
         def echo_jobs():
             return db.session.scalars(sa.select(Job.unique_key).where(Job.kind == "test.echo")).all()
 
         # 00:20 CST on 2 March is 16:20 UTC on 1 March: not yet due.
-        jobs.submit_due(at_china_time(2026, 3, 2, 0, 20))
+        schedule.submit_due(at_china_time(2026, 3, 2, 0, 20))
         assert echo_jobs() == []
-        jobs.submit_due(at_china_time(2026, 3, 2, 0, 31))
-        jobs.submit_due(at_china_time(2026, 3, 2, 18, 0))  # later ticks the same day add nothing
+        schedule.submit_due(at_china_time(2026, 3, 2, 0, 31))
+        schedule.submit_due(at_china_time(2026, 3, 2, 18, 0))  # later ticks the same day add nothing
         assert echo_jobs() == ["test.echo@2026-03-02"]
-        jobs.submit_due(at_china_time(2026, 3, 3, 9, 0))  # a worker down at 00:30 catches up
-        jobs.submit_due(day=dt.date(2026, 2, 27))  # an operator catching up a missed day
+        schedule.submit_due(at_china_time(2026, 3, 3, 9, 0))  # a worker down at 00:30 catches up
+        schedule.submit_due(day=dt.date(2026, 2, 27))  # an operator catching up a missed day
         assert sorted(echo_jobs()) == ["test.echo@2026-02-27", "test.echo@2026-03-02", "test.echo@2026-03-03"]
     finally:
-        jobs.SCHEDULE.pop("test.echo")
+        schedule.SCHEDULE.pop("test.echo")
 
 
 def test_summaries_and_unretried_dead_letters_are_purged_after_ninety_days(db_session, queue):
@@ -253,9 +254,9 @@ def test_summaries_and_unretried_dead_letters_are_purged_after_ninety_days(db_se
     jobs.deliver(job.id)
     jobs.deliver(dead.id)
     clock.set_offset(dt.timedelta(days=89))
-    assert jobs.purge_finished() == 0
+    assert schedule.purge_finished() == 0
     clock.set_offset(dt.timedelta(days=91))
-    assert jobs.purge_finished() == 2
+    assert schedule.purge_finished() == 2
     assert fetch(waiting.id) is not None
 
 
