@@ -70,8 +70,8 @@ def build_database(instance: Path, count: int, sample: int) -> list[str]:
             ids = range(low + 1, min(count, low + batch) + 1)
             phones = [f"13{i:09d}" for i in ids]
             db.session.execute(sa.insert(Account), [
-                {"id": i, "role": "worker", "name": "测试员", "phone": p, "phone_hash": lookup_hash(p, "phone"),
-                 "session_version": 1} for i, p in zip(ids, phones)])
+                {"id": i, "role": "worker", "name": "测试员", "phone": p, "phone_hash": lookup_hash(p, "phone")}
+                for i, p in zip(ids, phones)])
             db.session.execute(sa.insert(Worker), [
                 {"account_id": i, "registration_step": "complete",
                  # spread: most active, some departed

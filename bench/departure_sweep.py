@@ -89,8 +89,8 @@ def fill(db, count: int, roster_size: int, base: dt.datetime) -> int:
         seq = "generate_series(1, :n) AS s(g)"
         days_ago = "((g::bigint * 7919 % 1000003) % :spread)::int"
         statements = [
-            f"""INSERT INTO account (id, role, name, phone, phone_hash, session_version, created_at, updated_at)
-                SELECT g, 'worker', 'w' || g, :token, md5(g::text) || md5('x' || g::text), 1, :now, :now FROM {seq}""",
+            f"""INSERT INTO account (id, role, name, phone, phone_hash, created_at, updated_at)
+                SELECT g, 'worker', 'w' || g, :token, md5(g::text) || md5('x' || g::text), :now, :now FROM {seq}""",
             f"""INSERT INTO worker (account_id, registration_step, registered_at, last_check_in_at, due_on, status,
                                     created_at, updated_at)
                 SELECT g, 'complete', :registered, :now - {days_ago} * interval '1 day',
@@ -106,8 +106,8 @@ def fill(db, count: int, roster_size: int, base: dt.datetime) -> int:
         cte = "WITH RECURSIVE seq(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM seq WHERE g < :n) "
         days_ago = "((g * 7919 % 1000003) % :spread)"
         statements = [
-            f"""{cte} INSERT INTO account (id, role, name, phone, phone_hash, session_version, created_at, updated_at)
-                SELECT g, 'worker', 'w' || g, :token, printf('%064d', g), 1, :now, :now FROM {seq}""",
+            f"""{cte} INSERT INTO account (id, role, name, phone, phone_hash, created_at, updated_at)
+                SELECT g, 'worker', 'w' || g, :token, printf('%064d', g), :now, :now FROM {seq}""",
             f"""{cte} INSERT INTO worker (account_id, registration_step, registered_at, last_check_in_at, due_on,
                                           status, created_at, updated_at)
                 SELECT g, 'complete', :registered, datetime(:now, '-' || {days_ago} || ' days'),

@@ -29,14 +29,11 @@ def run(label: str, database_url: str | None, backend: str, redis_url: str | Non
     import sqlalchemy as sa
     from cryptography.fernet import Fernet
 
+    from tests.factories.app import reset_database
+
     workdir = Path(tempfile.mkdtemp(prefix="bench-jobs-"))
     url = database_url or f"sqlite:///{workdir}/jobs.sqlite"
-    if url.startswith("postgresql"):
-        engine = sa.create_engine(url)
-        with engine.begin() as connection:
-            connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-            connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        engine.dispose()
+    reset_database(url)  # a fresh PostgreSQL schema (a SQLite file is new anyway)
     env = {**os.environ, "REGISTRY_DATABASE_URL": url, "REGISTRY_INSTANCE_PATH": str(workdir / "instance"),
            "REGISTRY_SECRET_KEY": "bench", "REGISTRY_LOOKUP_KEY": "bench",
            "REGISTRY_DATA_KEYS": json.dumps([Fernet.generate_key().decode()]), "REGISTRY_JOBS_BACKEND": backend,

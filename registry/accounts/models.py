@@ -36,8 +36,6 @@ class Account(UserMixin, TimestampMixin, Base):
     id_number_hash: Mapped[str | None] = mapped_column(sa.String(64))
     phone: Mapped[str] = mapped_column(EncryptedText)
     phone_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    # Bumped to end every session at once (phone change, logout everywhere).
-    session_version: Mapped[int] = mapped_column(default=1)
     last_login_at: Mapped[dt.datetime | None]
 
     # The login session this request runs under (set at login and by the session loader; not a column).

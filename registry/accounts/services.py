@@ -170,14 +170,12 @@ def change_phone(account: Account, new_phone: str, code: str) -> None:
     verify_code(new_phone, CodePurpose.CHANGE_PHONE_NEW, code)
     account.phone = new_phone
     account.phone_hash = lookup_hash(new_phone, "phone")
-    account.session_version += 1
     end_all_sessions(account)
     audit.record("account.phone_changed", subject_id=account.id)
 
 
 def logout_everywhere(account: Account) -> None:
     """End every session and remember-me cookie of the account."""
-    account.session_version += 1
     end_all_sessions(account)
     audit.record("account.logout_everywhere", subject_id=account.id)
 

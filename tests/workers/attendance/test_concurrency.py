@@ -23,7 +23,7 @@ def test_sweep_waits_for_a_concurrent_check_in_and_keeps_it(app, database_url):
     phone = "13700001234"
     with engine.begin() as setup:
         account_id = setup.execute(sa.insert(Account.__table__).values(
-            role="worker", name="并发", phone=phone, phone_hash=lookup_hash(phone, "phone"), session_version=1,
+            role="worker", name="并发", phone=phone, phone_hash=lookup_hash(phone, "phone"),
             created_at=now, updated_at=now).returning(Account.__table__.c.id)).scalar_one()
         setup.execute(sa.insert(Worker.__table__).values(
             account_id=account_id, registration_step="complete", registered_at=now - dt.timedelta(days=60),
