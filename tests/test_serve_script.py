@@ -13,6 +13,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from registry.core.database import declare_write_intent, reset_write_intent
 from registry.core.extensions import db
 from registry.jobs.models import Job
 from tests.factories.deployment import ROOT, deployment_app, deployment_env
@@ -66,11 +67,18 @@ def test_serve_starts_web_and_job_workers_and_ctrl_c_stops_them_all(tmp_path, da
         assert sent.status_code == 202, sent.text
         app = deployment_app(env)
         with app.app_context():
+            # Poll as a reader and end each transaction before sleeping: a test holding SQLite's write
+            # lock between polls starves the very job worker it is waiting for.
+            reading = declare_write_intent(False)
             deadline = time.monotonic() + 60
-            while db.session.scalar(sa.select(Job.status).where(Job.kind == "sms.code")) != "done":
+            while True:
+                status = db.session.scalar(sa.select(Job.status).where(Job.kind == "sms.code"))
+                db.session.rollback()
+                if status == "done":
+                    break
                 assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()[-3000:]
                 time.sleep(0.2)
-                db.session.rollback()
+            reset_write_intent(reading)
             db.session.remove()  # give the connection back before the pool is closed
             db.engine.dispose()
         metrics = requests.get(f"{base}/metrics", timeout=5).text
