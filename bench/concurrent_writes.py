@@ -125,7 +125,8 @@ def run(database_url: str | None, clients: int, seconds: float) -> dict:
     env = {**os.environ, "REGISTRY_DATABASE_URL": url, "REGISTRY_INSTANCE_PATH": str(workdir / "instance"),
            "REGISTRY_SECRET_KEY": "bench", "REGISTRY_LOOKUP_KEY": "bench",
            "REGISTRY_DATA_KEYS": json.dumps([Fernet.generate_key().decode()]),
-           "REGISTRY_SMS_HOURLY_LIMIT_PER_IP": "100000000", "FLASK_APP": "registry",
+           "REGISTRY_SMS_HOURLY_LIMIT_PER_IP": "100000000", "REGISTRY_SIGN_IN_RATE_LIMIT": "1000000000/minute",
+           "FLASK_APP": "registry",
            "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'nfc'}"}
     bin_dir = Path(sys.executable).parent
     if database_url and database_url.startswith("postgresql"):

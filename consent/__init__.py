@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import gettext as _
 
-from consent import demo, grants, services, views
+from consent import demo, export, grants, services, views
 from registry.core import signals
 from registry.web.home import ACCOUNT, MenuItem
 
@@ -15,7 +15,9 @@ def init_app(app: Flask) -> None:
     signals.menu_items.connect(menu_items)
     signals.account_deleting.connect(services.delete_consents)
     signals.account_deleting.connect(grants.delete_grants)
+    signals.worker_standing_ended.connect(grants.on_standing_ended)
     signals.demo_seeding.connect(demo.seed_demo_letter)
+    export.connect()  # the person's data export: their section and its words
 
 
 def menu_items(_app) -> list[MenuItem]:

@@ -57,7 +57,10 @@ class ViewGrant(Base):
     valid_from: Mapped[dt.datetime]
     valid_until: Mapped[dt.datetime]
     face_check_id: Mapped[int | None] = mapped_column(sa.ForeignKey("face_check.id", ondelete="SET NULL"))
-    revoked_at: Mapped[dt.datetime | None]
+    # When and why the grant stopped before `valid_until` (consent.grants.END_REASONS); an ended grant never
+    # comes back: the household scans again and the worker decides again.
+    ended_at: Mapped[dt.datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(sa.String(32))
 
     @property
     def scope_list(self) -> list[str]:

@@ -6,6 +6,7 @@ import hashlib
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from consent import grants
 from consent.models import AuthorizationLetter, SignedConsent
 from registry.accounts.models import Account, Role
 from registry.audit import services as audit
@@ -82,16 +83,22 @@ def sign(account: Account, letter_version: int, letter_sha256: str, face_check_i
         return existing  # a double submission signs once
     signals.consent_signing.send(account)  # a receiver may refuse (identity not verified yet)
     check = face.claim_check(account, face_check_id, "consent")
+    consent = record_signature(account, letter, check.id)
+    signals.consent_signed.send(account, consent=consent)
+    return consent
+
+
+def record_signature(account: Account, letter: AuthorizationLetter, face_check_id: int | None) -> SignedConsent:
+    """Write a consent to `letter` and countersign it (the checks are the caller's: see `sign`)."""
     consent = SignedConsent(account_id=account.id, letter_id=letter.id, letter_version=letter.version,
-                            letter_sha256=letter.sha256, face_check_id=check.id,
+                            letter_sha256=letter.sha256, face_check_id=face_check_id,
                             signed_at=clock.now().replace(microsecond=0), key_id="", signature="")
     db.session.add(consent)
     db.session.flush()
     kid, signature = key_ring(KEY_PURPOSE).sign(_signed_payload(consent))
     consent.key_id, consent.signature = kid, b64url(signature)
     audit.record("consent.signed", subject_id=account.id, consent_id=consent.id, letter_version=letter.version,
-                 face_check_id=check.id)
-    signals.consent_signed.send(account, consent=consent)
+                 face_check_id=face_check_id)
     return consent
 
 
@@ -125,8 +132,18 @@ def revoke(account: Account, consent_id: int) -> SignedConsent:
         raise DomainError(_("This authorization was already withdrawn."), code="already_revoked", status=409)
     consent.revoked_at = clock.now()
     audit.record("consent.revoked", subject_id=account.id, consent_id=consent.id)
+    if not has_standing_consent(account.id):
+        # Withdrawing the authorization is withdrawing every view it allowed, in this transaction.
+        grants.end_worker_grants(account, "consent_withdrawn")
     signals.consent_revoked.send(account, consent=consent)
     return consent
+
+
+def has_standing_consent(account_id: int) -> bool:
+    """Whether the worker has a signed authorization not withdrawn (of any letter version): the basis of
+    every grant. A new letter version does not end the grants given under the old one."""
+    return db.session.scalar(sa.select(sa.exists().where(SignedConsent.account_id == account_id,
+                                                         SignedConsent.revoked_at.is_(None))))
 
 
 def delete_consents(account: Account) -> None:

@@ -72,14 +72,14 @@ def revoke_page(consent_id: int):
 # --- API -----------------------------------------------------------------------
 
 @bp.get("/api/v1/consent/letter")
-@operation("The current authorization letter with its version and SHA-256", response=LetterSchema, tags=TAGS)
+@operation("The current authorization letter with its version and SHA-256", response=LetterSchema, errors=(404,), tags=TAGS)
 def api_letter():
     return dump(LetterSchema, services.current_letter())
 
 
 @bp.post("/api/v1/consent/consents")
 @operation("Sign the current letter with a passed face check of purpose 'consent'", body=SignSchema,
-           response=ConsentSchema, status=201, tags=TAGS)
+           response=ConsentSchema, status=201, errors=(403, 409), tags=TAGS)
 @require_json_api_login
 def api_sign():
     data = load_body(SignSchema)
@@ -96,7 +96,7 @@ def api_list():
 
 
 @bp.post("/api/v1/consent/consents/<int:consent_id>/revocation")
-@operation("Withdraw a consent", response=ConsentSchema, tags=TAGS)
+@operation("Withdraw a consent", response=ConsentSchema, errors=(409,), tags=TAGS)
 @require_json_api_login
 def api_revoke(consent_id: int):
     return dump(ConsentSchema, services.revoke(current_user._get_current_object(), consent_id))

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_babel import gettext as _
+from flask_login import current_user
 
-from consumers import services, views, worker_views
+from consumers import export, services, views, worker_views
 from registry.core import signals
 from registry.web.home import ACCOUNT, MenuItem
 
@@ -16,6 +17,15 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     signals.menu_items.connect(menu_items)
     signals.account_deleting.connect(services.delete_requests)
+    app.context_processor(page_prompts)
+    export.connect()
+
+
+def page_prompts() -> dict:
+    """A worker sees households' requests the moment they arrive, on every page (polled, no reload)."""
+    if current_user.is_authenticated and current_user.role == "worker":
+        return {"page_prompts": ["consumers/_request_prompt.html"]}
+    return {}
 
 
 def menu_items(_app) -> list[MenuItem]:

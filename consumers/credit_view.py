@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from consent.grants import live_grant_for_reader, record_read
+from consent.grants import record_read
 from consent.models import ViewGrant
+from consumers.services import live_grant
+from disputes import services as disputes
 from registry.accounts.models import Account
 from registry.core.extensions import db
 from registry.core.idnumbers import mask_name
@@ -22,6 +24,7 @@ from workers.identity import messages as identity_messages
 from workers.identity import services as identity
 from workers.models import Affiliation, AffiliationState, Worker
 from workers.profile import services as profile
+from workers.profile.models import ProfileVersion
 from workers.services import effective_status
 
 
@@ -35,6 +38,26 @@ class ViewSection:
     as_of: dt.date | dt.datetime | None
     data: dict | None
     notes: list[str] = field(default_factory=list)
+    disputed: bool = False  # the worker contests a record in it; an operator has not decided yet
+
+
+# Which section of the view shows each kind of record a worker may dispute (profile versions by section name).
+DISPUTE_SECTIONS = {"background_check": "background_check", "tax": "tax", "bank_credit": "bank_credit",
+                    "affiliation": "work_history"}
+PROFILE_SECTIONS = {"basic": "basic", "work": "work_history", "training": "training", "service": "training",
+                    "insurance": "insurance_health", "health": "insurance_health"}
+
+
+def disputed_sections(worker_id: int) -> set[str]:
+    """The view sections holding a record with an open dispute (shown 有异议 to every viewer)."""
+    open_records = disputes.open_disputes_of(worker_id)
+    keys = {DISPUTE_SECTIONS[kind] for kind, _id in open_records if kind in DISPUTE_SECTIONS}
+    version_ids = [record_id for kind, record_id in open_records if kind == "profile"]
+    if version_ids:
+        names = db.session.scalars(sa.select(ProfileVersion.section).where(ProfileVersion.id.in_(version_ids),
+                                                                           ProfileVersion.current.is_(True)))
+        keys |= {PROFILE_SECTIONS[name] for name in names if name in PROFILE_SECTIONS}
+    return keys
 
 
 def _profile(worker: Worker, *names: str) -> tuple[dict, dt.datetime | None]:
@@ -116,12 +139,20 @@ def read_sections(grant: ViewGrant) -> list[ViewSection]:
         "tax": lambda: _section_feed("tax", _("Tax information"), account),
         "bank_credit": lambda: _section_feed("bank_credit", _("Bank personal credit summary"), account),
     }
-    return [builders[key]() for key in grant.scope_list if key in builders]
+    sections = [builders[key]() for key in grant.scope_list if key in builders]
+    contested = disputed_sections(grant.worker_id)
+    for section in sections:
+        if section.key in contested and section.data is not None:
+            section.disputed = True
+            section.notes.insert(0, _("%(mark)s: the worker contests a record in this section; the platform has not "
+                                      "decided yet.", mark=disputes.disputed_label()))
+    return sections
 
 
 def read_and_log(grant_id: int, reader: Account) -> tuple[ViewGrant, list[ViewSection]]:
-    """The sections of a live grant for its reader, logged in the worker's access log (every read leaves a trace)."""
-    grant = live_grant_for_reader(grant_id, reader)
+    """The sections of a live grant for its reader, logged in the worker's access log (every read leaves a
+    trace; a section with no data was not read, so it is not logged)."""
+    grant = live_grant(grant_id, reader)
     sections = read_sections(grant)
-    record_read(grant, [section.key for section in sections])
+    record_read(grant, [section.key for section in sections if section.data is not None])
     return grant, sections

@@ -1,7 +1,22 @@
 """API boundary of scanning, requests, approvals and the credit view."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+import datetime as dt
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from consent.grants import (
+    DEFAULT_SCOPES,
+    DURATION_HOURS,
+    SCOPES,
+    ended_message,
+    is_live,
+    masked_consumer_name,
+    reads_of,
+)
+from consent.messages import scope_label
+from registry.core import clock
+from registry.web.api import schema_to_json
 
 
 class ScanSchema(Schema):
@@ -30,12 +45,50 @@ class ViewRequestSchema(Schema):
 class PendingRequestSchema(Schema):
     id = fields.Integer()
     consumer_name = fields.String(metadata={"description": "masked"})
+    times_asked_before = fields.Integer(metadata={"description": "earlier requests by this household"})
     created_at = fields.DateTime()
     expires_at = fields.DateTime()
 
 
-class ApprovalSchema(Schema):
+def end_of_china_day(day: dt.date) -> dt.datetime:
+    """24:00 China Standard Time at the end of `day`, in UTC."""
+    midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=clock.CHINA_TZ)
+    return midnight.astimezone(dt.UTC)
+
+
+class GrantChoiceSchema(Schema):
+    """Which sections, for how long: `hours` (one of the offered durations) or `until_date` (to the end of that
+    China day); neither means 24 hours."""
+
+    scopes = fields.List(fields.String(validate=validate.OneOf(SCOPES)), load_default=lambda: list(DEFAULT_SCOPES),
+                         validate=validate.Length(min=1, max=len(SCOPES)))
+    hours = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.OneOf(DURATION_HOURS))
+    until_date = fields.Date(load_default=None, allow_none=True)
+
+    @validates_schema
+    def one_end(self, data, **kwargs):
+        if data.get("hours") is not None and data.get("until_date") is not None:
+            raise ValidationError("Choose a duration or an end date, not both.", "until_date")
+
+    @post_load
+    def resolve_end(self, data, **kwargs):
+        if data.get("until_date") is not None:
+            data["until"] = end_of_china_day(data["until_date"])
+        else:
+            data["until"] = clock.now() + dt.timedelta(hours=data.get("hours") or 24)
+        return data
+
+
+class ApprovalSchema(GrantChoiceSchema):
     face_check_id = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class NarrowingSchema(Schema):
+    """Fewer sections and/or an earlier end; widening needs a new request."""
+
+    scopes = fields.List(fields.String(validate=validate.OneOf(SCOPES)), required=True,
+                         validate=validate.Length(min=1, max=len(SCOPES)))
+    until = fields.AwareDateTime(load_default=None, allow_none=True)
 
 
 class GrantSchema(Schema):
@@ -43,18 +96,25 @@ class GrantSchema(Schema):
     scopes = fields.List(fields.String(), attribute="scope_list")
     valid_from = fields.DateTime()
     valid_until = fields.DateTime()
-    revoked_at = fields.DateTime(allow_none=True)
+    ended_at = fields.DateTime(allow_none=True)
+    end_reason = fields.String(allow_none=True, metadata={"description": "why it ended early (see end_message)"})
+    live = fields.Function(lambda grant: is_live(grant), metadata={"openapi": {"type": "boolean"}})
+    end_message = fields.Function(lambda grant: None if is_live(grant) else ended_message(grant)[1],
+                                  allow_none=True, metadata={"openapi": {"type": "string"},
+                                                             "description": "why it no longer shows anything"})
     face_check_id = fields.Integer(allow_none=True)
 
 
 class ReadSchema(Schema):
     section = fields.String()
+    section_name = fields.Function(lambda read: scope_label(read.section), metadata={"openapi": {"type": "string"}})
     accessed_at = fields.DateTime()
 
 
 class WorkerGrantSchema(GrantSchema):
-    consumer_name = fields.String()
-    reads = fields.List(fields.Nested(ReadSchema))
+    consumer_name = fields.Function(masked_consumer_name, metadata={"openapi": {"type": "string"}, "description": "masked"})
+    reads = fields.Function(lambda grant: ReadSchema(many=True).dump(reads_of(grant)),
+                            metadata={"openapi": {"type": "array", "items": schema_to_json(ReadSchema())}, "description": "reads under the grant, newest first"})
 
 
 class CreditSectionSchema(Schema):
@@ -64,6 +124,7 @@ class CreditSectionSchema(Schema):
     as_of = fields.Raw(allow_none=True)
     data = fields.Raw(allow_none=True, metadata={"description": "null when no data exists for this section"})
     notes = fields.List(fields.String())
+    disputed = fields.Boolean(metadata={"description": "a record here is contested by the worker (有异议)"})
 
 
 class CreditViewSchema(Schema):

@@ -9,19 +9,22 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from consent import grants
+from consent import messages as consent_messages
+from consent import services as consent
 from consumers import messages
 from consumers.models import RequestState, ScanAttempt, ViewRequest
 from registry.accounts.models import Account, Role
 from registry.accounts.sms import notify_by_sms
 from registry.audit import services as audit
 from registry.core import clock
-from registry.core.errors import Conflict, DomainError, Forbidden, NotFound, RateLimited
+from registry.core.errors import Conflict, DomainError, Forbidden, Gone, NotFound, RateLimited
 from registry.core.extensions import db
 from registry.core.idnumbers import mask_name
 from registry.face import services as face
 from workers.certificates import services as certificates
 from workers.identity import services as identity
 from workers.models import Worker, WorkStatus
+from workers.services import effective_status
 
 FACE_PURPOSE = "view_approval"
 
@@ -122,6 +125,13 @@ def _request_for_worker(worker: Account, request_id: int) -> ViewRequest:
     return _expire_if_due(request)
 
 
+def times_asked_before(request: ViewRequest) -> int:
+    """How many earlier requests this household made to this worker (shown on the approval screen)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(ViewRequest).where(
+        ViewRequest.consumer_id == request.consumer_id, ViewRequest.worker_id == request.worker_id,
+        ViewRequest.id < request.id))
+
+
 def pending_for_worker(worker: Account) -> list[tuple[ViewRequest, Account]]:
     """Unanswered, unexpired requests with who asks."""
     rows = db.session.execute(sa.select(ViewRequest, Account).join(Account, Account.id == ViewRequest.consumer_id)
@@ -139,13 +149,44 @@ def _check_answerable(request: ViewRequest) -> None:
         raise Conflict(_("This request has already been answered."), code="request_answered")
 
 
-def approve(worker: Account, request_id: int, face_check_id: int) -> grants.ViewGrant:
-    """Approve with a fresh face check: the household gets a time-limited grant."""
+def standing_refusal(worker_id: int) -> tuple[str, str] | None:
+    """(code, words) if the worker's standing no longer allows anyone to see their data, else None.
+
+    Checked on every read, so a departure the nightly sweep has not written yet, or a withdrawal,
+    stops the data at once; the sweep and the withdrawal also end the grants themselves.
+    """
+    worker = db.session.get(Worker, worker_id)
+    if worker is None or effective_status(worker) == WorkStatus.DEPARTED.value:
+        return "grant_departed", consent_messages.end_reason_message("departed")
+    if not consent.has_standing_consent(worker_id):
+        return "grant_consent_withdrawn", consent_messages.end_reason_message("consent_withdrawn")
+    return None
+
+
+def live_grant(grant_id: int, reader: Account) -> grants.ViewGrant:
+    """The reader's grant if it is live and its basis holds; 410 with the named reason otherwise."""
+    grant = grants.live_grant_for_reader(grant_id, reader)
+    refusal = standing_refusal(grant.worker_id)
+    if refusal is not None:
+        raise Gone(refusal[1], code=refusal[0])
+    return grant
+
+
+def approve(worker: Account, request_id: int, face_check_id: int, scopes: list[str] | tuple[str, ...],
+            until: dt.datetime) -> grants.ViewGrant:
+    """Approve with a fresh face check: the household gets the sections the worker chose, until the end chosen.
+
+    Everything that can refuse is checked before the face check is spent.
+    """
     request = _request_for_worker(worker, request_id)
     _check_answerable(request)
+    refusal = standing_refusal(worker.id)
+    if refusal is not None:
+        raise Conflict(refusal[1], code=refusal[0].removeprefix("grant_"))
+    grants.check_choice(scopes, until, clock.now())
     check = face.claim_check(worker, face_check_id, FACE_PURPOSE)
     consumer = db.session.get(Account, request.consumer_id)
-    grant = grants.create_grant(worker, consumer, check.id)
+    grant = grants.create_grant(worker, consumer, check.id, scopes, until)
     request.state, request.decided_at, request.grant_id = RequestState.APPROVED.value, clock.now(), grant.id
     audit.record("view_request.approved", subject_id=worker.id, request_id=request.id, grant_id=grant.id)
     return grant
@@ -182,9 +223,10 @@ def photo_grant(request: ViewRequest, reader: Account):
     if request.state != RequestState.APPROVED.value or request.grant_id is None:
         return None
     try:
-        return grants.live_grant_for_reader(request.grant_id, reader)
+        grant = live_grant(request.grant_id, reader)
     except DomainError:
         return None
+    return grant if "identity" in grant.scope_list else None
 
 
 def worker_photo(request: ViewRequest, reader: Account) -> bytes | None:

@@ -8,6 +8,7 @@ from flask_login import current_user
 from consent import grants
 from consumers import credit_view, messages, services
 from consumers.schemas import CreditViewSchema, ScanResultSchema, ScanSchema, ViewRequestSchema
+from disputes import services as disputes
 from registry.accounts.models import Role
 from registry.core.errors import DomainError, NotFound
 from registry.web.api import dump, load_body, operation, require_json_api_login
@@ -80,22 +81,22 @@ def credit_page(grant_id: int):
     """The worker's credit data, while the grant is live."""
     grant, sections = credit_view.read_and_log(grant_id, current_user._get_current_object())
     return render_template("consumers/view.html", grant=grant, sections=sections,
-                           labels=messages.field_labels())
+                           labels=messages.field_labels(), disputed_label=disputes.disputed_label())
 
 
 @bp.get("/views")
 @roles_required(*SCANNERS)
 def my_views():
     """Every authorization the household has received."""
-    return render_template("consumers/views.html",
-                           grants=grants.grants_of_consumer(current_user._get_current_object()))
+    return render_template("consumers/views.html", grants=grants.grants_of_consumer(current_user._get_current_object()),
+                           is_live=grants.is_live, ended_message=grants.ended_message)
 
 
 # --- API -------------------------------------------------------------------------
 
 @bp.post("/api/v1/scans")
 @operation("Scan a certificate token or code; opens a view request for an active worker", body=ScanSchema,
-           response=ScanResultSchema, tags=TAGS)
+           response=ScanResultSchema, errors=(403, 404, 429), tags=TAGS)
 @require_json_api_login
 def api_scan():
     data = load_body(ScanSchema)
@@ -113,7 +114,7 @@ def api_request(request_id: int):
 
 @bp.get("/api/v1/grants/<int:grant_id>/view")
 @operation("The worker's authorized credit data under a live grant (every read is logged)",
-           response=CreditViewSchema, tags=TAGS)
+           response=CreditViewSchema, errors=(410,), tags=TAGS)
 @require_json_api_login
 def api_credit_view(grant_id: int):
     grant, sections = credit_view.read_and_log(grant_id, current_user._get_current_object())

@@ -26,7 +26,7 @@ def _listed_packages() -> set[str]:
 
 def _package_dirs() -> set[str]:
     found = set()
-    for top in ("registry", "workers", "consumers", "consent"):
+    for top in ("registry", "workers", "consumers", "consent", "disputes"):
         for init in (ROOT / top).rglob("__init__.py") if (ROOT / top).exists() else []:
             found.add(".".join(init.parent.relative_to(ROOT).parts))
     idcard_root = ROOT / "nfc" / "idcard"

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from registry.core import signals
 from registry.web.home import ACCOUNT, HOME, MenuItem
-from workers import services, views
+from workers import export, services, views
 from workers.attendance import jobs as attendance_jobs
 from workers.attendance import views as attendance_views
 from workers.certificates import services as certificates
@@ -37,6 +37,8 @@ def init_app(app: Flask) -> None:
     for receiver in (certificates.delete_certificates, profile.delete_profile, services.delete_worker_data,
                      identity.delete_identity_data):
         signals.account_deleting.connect(receiver)
+    signals.subject_export.connect(export.export_worker)
+    signals.subject_export_readable.connect(export.readable_worker)
 
 
 def menu_items(_app) -> list[MenuItem]:

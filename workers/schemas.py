@@ -47,4 +47,9 @@ def notice_text(notice: WorkerNotice) -> str:
         return _("%(enterprise)s did not confirm that you work there.", enterprise=notice.enterprise_name or "")
     if notice.kind == "affiliation_confirmed":
         return _("%(enterprise)s has confirmed that you work there.", enterprise=notice.enterprise_name or "")
+    # Left by the disputes domain (a higher layer) when an operator decides a worker's dispute.
+    if notice.kind == "dispute_upheld":
+        return _("Your dispute about a record was upheld. See My disputes for what happens to the record.")
+    if notice.kind == "dispute_rejected":
+        return _("Your dispute about a record was rejected. See My disputes for the reason.")
     return notice.kind

@@ -102,7 +102,7 @@ def withdraw_page(affiliation_id: int):
 
 
 @bp.get("/api/v1/workers/me/affiliations")
-@operation("The enterprises I claimed to work for, each with its state", response=AffiliationListSchema, tags=TAGS)
+@operation("The enterprises I claimed to work for, each with its state", response=AffiliationListSchema, errors=(403,), tags=TAGS)
 @require_json_api_login
 def api_affiliations():
     worker = services.ensure_worker(current_user)
@@ -112,7 +112,7 @@ def api_affiliations():
 
 @bp.post("/api/v1/workers/me/affiliations")
 @operation("Claim to work for enterprises (several allowed); each stays pending until its staff confirm",
-           body=ClaimSchema, response=AffiliationListSchema, status=201, tags=TAGS)
+           body=ClaimSchema, response=AffiliationListSchema, status=201, errors=(403, 404, 409), tags=TAGS)
 @require_json_api_login
 def api_claim():
     worker = services.ensure_worker(current_user)
@@ -122,7 +122,7 @@ def api_claim():
 
 
 @bp.delete("/api/v1/workers/me/affiliations/<int:affiliation_id>")
-@operation("Withdraw a claim or leave an enterprise", response=AffiliationSchema, tags=TAGS)
+@operation("Withdraw a claim or leave an enterprise", response=AffiliationSchema, errors=(403, 409), tags=TAGS)
 @require_json_api_login
 def api_withdraw(affiliation_id: int):
     worker = services.ensure_worker(current_user)
@@ -131,7 +131,7 @@ def api_withdraw(affiliation_id: int):
 
 
 @bp.get("/api/v1/workers/me/notices")
-@operation("My in-app notices, newest first", tags=TAGS)
+@operation("My in-app notices, newest first", errors=(403,), tags=TAGS)
 @require_json_api_login
 def api_notices():
     worker = services.ensure_worker(current_user)
@@ -141,7 +141,7 @@ def api_notices():
 
 
 @bp.post("/api/v1/workers/me/notices/read")
-@operation("Mark every new in-app notice read", tags=TAGS)
+@operation("Mark every new in-app notice read", errors=(403,), tags=TAGS)
 @require_json_api_login
 def api_notices_read():
     worker = services.ensure_worker(current_user)

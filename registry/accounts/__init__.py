@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import gettext as _
 
-from registry.accounts import demo, devtools, jobs, services, sms, views
+from registry.accounts import demo, devtools, export, jobs, services, sms, views
 from registry.core import signals
 from registry.core.extensions import login_manager
+from registry.web.home import ACCOUNT, MenuItem
 
 __all__ = ["init_app", "jobs"]  # jobs.py registers the SMS job kinds on import
 
@@ -20,3 +22,11 @@ def init_app(app: Flask) -> None:
     if app.config.get("ENV") != "production":
         app.register_blueprint(devtools.bp)
     signals.demo_seeding.connect(demo.seed_demo_operator)
+    signals.subject_export.connect(export.export_account)
+    signals.subject_export_readable.connect(export.readable_account)
+    signals.menu_items.connect(menu_items)
+
+
+def menu_items(_app) -> list[MenuItem]:
+    # Every role: whoever has an account may download what is held about them.
+    return [MenuItem(ACCOUNT, "accounts.export_page", lambda: _("Download my data"))]

@@ -98,3 +98,13 @@ class AccountSchema(Schema):
 
 class CsrfSchema(Schema):
     csrf_token = fields.String()
+
+
+class ExportSchema(Schema):
+    """A person's own copy of everything held about them (PIPL art. 45): unmasked, signed."""
+
+    token = fields.String(metadata={"description": "compact JWS (EdDSA, typ hscr-export+jws) whose payload is the "
+                                                   "document's canonical JSON; verify offline with the key of its "
+                                                   "kid in /.well-known/jwks.json"})
+    document = fields.Dict(metadata={"description": "the signed document: format, subject, generated_at, "
+                                                    "sections (one per domain holding data about the person)"})

@@ -3,17 +3,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
-from registry.accounts import codes, services
+from registry.accounts import codes, export, services
 from registry.accounts.models import CodePurpose, Role
 from registry.accounts.schemas import (
     AccountSchema,
     CodeOnlySchema,
     CsrfSchema,
+    ExportSchema,
     LoginSchema,
     NewPhoneConfirmSchema,
     NewPhoneSchema,
@@ -27,6 +28,7 @@ from registry.core.idnumbers import mask_id_number, mask_phone
 from registry.web.api import dump, load_body, operation, require_json_api_login
 from registry.web.helpers import client_ip, flash_success, parse_form, refusal_errors, safe_next
 from registry.web.home import account_links
+from registry.web.ratelimit import limit_sign_in
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -53,6 +55,7 @@ def sign_out() -> None:
     logout_user()
 
 @bp.route("/register", methods=["GET", "POST"])
+@limit_sign_in()
 def register():
     """Register as a domestic worker or a household, confirmed by SMS code."""
     if current_user.is_authenticated:
@@ -90,6 +93,7 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limit_sign_in()
 def login():
     """Log in with phone number and SMS code."""
     if current_user.is_authenticated:
@@ -136,6 +140,21 @@ def personal_center():
                            masked_id=mask_id_number(current_user.id_number),
                            masked_phone=mask_phone(current_user.phone),
                            personal_center_links=account_links(current_user.role))
+
+
+@bp.get("/me/export")
+@login_required
+def export_page():
+    """我的数据: everything the platform holds about me, in words, and the signed copy to download.
+
+    Always the signed-in person's own: no id in the URL, nobody can ask for another account's copy.
+    """
+    document, sections = export.readable_export(current_user._get_current_object())
+    response = make_response(render_template("accounts/export.html", sections=sections,
+                                             generated_at=export.when(document["generated_at"]),
+                                             jwks_url=export.JWKS_PATH))
+    response.headers["Cache-Control"] = "no-store"  # unmasked ID number and phone: never kept by a cache
+    return response
 
 
 @bp.post("/me/logout-everywhere")
@@ -251,7 +270,7 @@ def api_csrf():
 
 @bp.post("/api/v1/sms/codes")
 @operation("Send an SMS code for registration or login", body=SendCodeSchema, response=SendCodeResultSchema,
-           status=202, tags=TAGS)
+           status=202, errors=(429,), tags=TAGS)
 def api_send_code():
     data = load_body(SendCodeSchema)
     purpose = CodePurpose(data["purpose"])
@@ -265,7 +284,8 @@ def api_send_code():
 
 @bp.post("/api/v1/accounts")
 @operation("Register a worker or household account", body=RegisterSchema, response=AccountSchema,
-           status=201, tags=TAGS)
+           status=201, errors=(403, 409, 429), tags=TAGS)
+@limit_sign_in()
 def api_register():
     data = load_body(RegisterSchema)
     account = services.register(Role(data["role"]), data["name"].strip(), data["id_number"],
@@ -275,7 +295,8 @@ def api_register():
 
 
 @bp.post("/api/v1/session")
-@operation("Log in with phone and SMS code", body=LoginSchema, response=AccountSchema, tags=TAGS)
+@operation("Log in with phone and SMS code", body=LoginSchema, response=AccountSchema, errors=(404, 429), tags=TAGS)
+@limit_sign_in()
 def api_login():
     data = load_body(LoginSchema)
     account = services.login(data["phone"], data["code"])
@@ -297,9 +318,23 @@ def api_me():
     return dump(AccountSchema, current_user)
 
 
+@bp.get("/api/v1/me/export")
+@operation("Everything the platform holds about me (PIPL art. 45), unmasked, as one signed document",
+           response=ExportSchema, tags=TAGS)
+@require_json_api_login
+def api_export():
+    token = export.signed_export(current_user._get_current_object())
+    response = dump(ExportSchema, {"token": token, "document": export.document_of(token)})
+    # A browser following the page's button saves it as a file; API clients read it as JSON.
+    filename = f"my-data-{clock.china_today().isoformat()}.json"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.post("/api/v1/me/phone/old-code")
 @operation("Send a code to the current phone to start a phone change", response=SendCodeResultSchema,
-           status=202, tags=TAGS)
+           status=202, errors=(429,), tags=TAGS)
 @require_json_api_login
 def api_send_old_phone_code():
     codes.send_code(current_user.phone, CodePurpose.CHANGE_PHONE_OLD, client_ip())
@@ -307,7 +342,7 @@ def api_send_old_phone_code():
 
 
 @bp.post("/api/v1/me/phone/old-code/verify")
-@operation("Confirm the code sent to the current phone", body=CodeOnlySchema, status=204, tags=TAGS)
+@operation("Confirm the code sent to the current phone", body=CodeOnlySchema, status=204, errors=(429,), tags=TAGS)
 @require_json_api_login
 def api_verify_old_phone():
     data = load_body(CodeOnlySchema)
@@ -323,7 +358,7 @@ def _requireold_phone_confirmed() -> None:
 
 @bp.post("/api/v1/me/phone/new-code")
 @operation("Send a code to the new phone", body=NewPhoneSchema, response=SendCodeResultSchema,
-           status=202, tags=TAGS)
+           status=202, errors=(409, 429), tags=TAGS)
 @require_json_api_login
 def api_send_new_phone_code():
     data = load_body(NewPhoneSchema)
@@ -337,7 +372,7 @@ def api_send_new_phone_code():
 
 @bp.post("/api/v1/me/phone")
 @operation("Change to the new phone; every other session ends", body=NewPhoneConfirmSchema,
-           response=AccountSchema, tags=TAGS)
+           response=AccountSchema, errors=(409, 429), tags=TAGS)
 @require_json_api_login
 def api_change_phone():
     data = load_body(NewPhoneConfirmSchema)
@@ -350,7 +385,7 @@ def api_change_phone():
 
 
 @bp.post("/api/v1/me/deletion-code")
-@operation("Send a code confirming account deletion", response=SendCodeResultSchema, status=202, tags=TAGS)
+@operation("Send a code confirming account deletion", response=SendCodeResultSchema, status=202, errors=(429,), tags=TAGS)
 @require_json_api_login
 def api_send_deletion_code():
     codes.send_code(current_user.phone, CodePurpose.DELETE_ACCOUNT, client_ip())
@@ -358,7 +393,7 @@ def api_send_deletion_code():
 
 
 @bp.post("/api/v1/me/deletion")
-@operation("Delete the account and all its data (注销)", body=CodeOnlySchema, status=204, tags=TAGS)
+@operation("Delete the account and all its data (注销)", body=CodeOnlySchema, status=204, errors=(429,), tags=TAGS)
 @require_json_api_login
 def api_delete_account():
     data = load_body(CodeOnlySchema)

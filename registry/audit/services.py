@@ -1,6 +1,7 @@
-"""Writing, erasing and verifying the audit chain."""
+"""Writing, reading (a person's own events), erasing and verifying the audit chain."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import secrets
@@ -69,6 +70,18 @@ def erase_subject(account_id: int) -> int:
         .values(payload=None, subject_id=None, actor_id=None, erased=True)
     )
     return result.rowcount or 0
+
+
+def events_about(subject_id: int, kinds: tuple[str, ...]) -> list[tuple[dt.datetime, str, dict]]:
+    """(when, kind, details) of every event of these kinds about one account, oldest first.
+
+    For the account's own history (its data export); erased events are no longer about anyone.
+    """
+    rows = db.session.execute(
+        sa.select(AuditEvent.occurred_at, AuditEvent.kind, AuditEvent.payload)
+        .where(AuditEvent.subject_id == subject_id, AuditEvent.kind.in_(kinds), AuditEvent.payload.is_not(None))
+        .order_by(AuditEvent.id)).all()
+    return [(row.occurred_at, row.kind, json.loads(row.payload).get("details") or {}) for row in rows]
 
 
 @dataclass

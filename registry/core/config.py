@@ -55,6 +55,8 @@ class DefaultConfig:
     SMS_HOURLY_LIMIT_PER_IP = 30
     # Pagination
     PAGE_SIZE = 20
+    # Households' views (consent.grants): the longest grant a worker may give (30 days).
+    VIEW_GRANT_MAX_HOURS = 720
     # Signing keys live in the database; each process re-checks for a rotation this often.
     SIGNING_KEYS_REFRESH_SECONDS = 5.0
     # Background jobs (registry.jobs): sqlite (embedded, instance/jobs.sqlite3), redis, or immediate (tests).
@@ -70,6 +72,10 @@ class DefaultConfig:
     # Per-address limits (registry.web.ratelimit); the store is memory:// (per process) or a redis:// URL.
     RATE_LIMIT_STORAGE_URI = "memory://"
     VERIFY_RATE_LIMIT = "60/minute;600/day"
+    # Public lookups (enterprise search and profiles, pages and API): a person reading is far below this.
+    LOOKUP_RATE_LIMIT = "120/minute;3000/day"
+    # Attempts to prove an SMS code (log in, register), per address, on top of each code's own 5 tries.
+    SIGN_IN_RATE_LIMIT = "20/minute;200/day"
     # Observability: JSON log lines (default in production) and who may read /metrics.
     LOG_FORMAT: str | None = None
     METRICS_ALLOWED_NETWORKS: list[str] = ["127.0.0.1/32", "::1/128"]

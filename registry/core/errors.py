@@ -40,6 +40,13 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class Gone(DomainError):
+    """What existed has ended for good (a grant whose basis ended): asking again will not bring it back."""
+
+    status = 410
+    code = "gone"
+
+
 class RateLimited(DomainError):
     status = 429
     code = "rate_limited"

@@ -41,6 +41,27 @@ their own rows of that person (or unlink rows other people keep) before the
 account row itself is removed; they flush, never commit.
 """)
 
+subject_export = _signal("subject-export", doc="""
+A person downloads everything the platform holds about them (PIPL art. 45).
+
+Sender: the `Account`, asking for its own copy. Each domain that keeps rows
+about that person returns `(section_key, data)`: its own section, `data`
+JSON-serialisable (times and dates as ISO 8601 strings, lists in a fixed
+order). Values are the person's own, unmasked; secrets never appear (code
+hashes, session tokens, face templates, photo bytes: the section says that
+one is held). A domain with nothing about the person returns None. Receivers
+only read.
+""")
+
+subject_export_readable = _signal("subject-export-readable", doc="""
+The page of a person's export is being shown, in the reader's language.
+
+Sender: the `Account`; keyword `sections`: the export's sections by key, as
+`subject_export` answered them. The domain that answered a section returns it
+as a `registry.accounts.export.ReadableSection` (every code in words), or None
+when its section is absent.
+""")
+
 consent_signing = _signal("consent-signing", doc="""
 A worker is about to sign the authorization letter.
 
@@ -60,6 +81,13 @@ A worker withdrew a signed authorization.
 
 Sender: the `Account`; keyword `consent`: the withdrawn `SignedConsent`.
 Whoever shows the worker's data must stop doing so from this transaction on.
+""")
+
+worker_standing_ended = _signal("worker-standing-ended", doc="""
+A worker's standing on the platform ended: departed (30 days without a check-in), certificate revoked
+by the platform, or barred. Whatever another person was allowed to see because of that standing ends now.
+
+Sender: the worker's `Account`; keyword `reason`: "departed", "certificate_revoked" or "barred".
 """)
 
 enterprise_active_workers = _signal("enterprise-active-workers", doc="""

@@ -1,6 +1,6 @@
 """Server signing keys (Ed25519) with key ids, rotation and JWKS publication.
 
-Each purpose (consent receipts, credit certificates) has its own key ring,
+Each purpose (consent receipts, credit certificates, data exports) has its own key ring,
 kept in the database so every web worker, job worker and machine signs with
 the same key and sees a rotation within seconds. The newest key signs; older
 keys only verify, and stay published until what they signed has expired
@@ -287,11 +287,12 @@ class KeyRing:
 
 
 _RINGS_KEY = "registry.signing_rings"
-PURPOSES = ("certificates", "consent")
+# Consent receipts, credit certificates, a person's data export (PIPL art. 45).
+PURPOSES = ("certificates", "consent", "export")
 
 
 def key_ring(purpose: str) -> KeyRing:
-    """The app's key ring for a purpose (e.g. "consent", "certificates"), shared through the database."""
+    """The app's key ring for a purpose (one of `PURPOSES`), shared through the database."""
     rings = current_app.extensions.setdefault(_RINGS_KEY, {})
     if purpose not in rings:
         rings[purpose] = KeyRing(DatabaseKeyStore(purpose),

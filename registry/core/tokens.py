@@ -49,6 +49,15 @@ def issue(ring: KeyRing, claims: dict, lifetime: dt.timedelta, token_type: str) 
     return signing_input + "." + b64url(key.private.sign(signing_input.encode("ascii")))
 
 
+def sign_payload(ring: KeyRing, payload: bytes, token_type: str) -> str:
+    """A compact JWS over payload exactly as given (no claims added, no size limit): for signed documents
+    such as a person's data export, whose payload is their canonical JSON. Verify with any JOSE library."""
+    key = ring.current()
+    header = {"alg": "EdDSA", "kid": key.kid, "typ": token_type}
+    signing_input = b64url(json.dumps(header, separators=(",", ":")).encode()) + "." + b64url(payload)
+    return signing_input + "." + b64url(key.private.sign(signing_input.encode("ascii")))
+
+
 def verify(ring: KeyRing, token: str, token_type: str) -> VerifiedToken:
     """Check structure, algorithm, key, signature and validity window; TokenError otherwise."""
     if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 2:

@@ -28,7 +28,9 @@ class SearchQuerySchema(Schema):
     city = fields.String(load_default=None, validate=_region(regions.CITY))
     code = fields.String(load_default=None, validate=validate.Length(max=18),
                          metadata={"description": "exact unified social credit code"})
-    service = fields.String(load_default=None, validate=validate.OneOf(list(catalog.SERVICE_TYPES)))
+    # Empty means any service (a search form sends every field; drop_empty removes it).
+    service = fields.String(load_default=None, validate=validate.OneOf(["", *catalog.SERVICE_TYPES]),
+                            metadata={"description": "a service type; empty for any"})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
 
     @pre_load

@@ -12,6 +12,7 @@ from registry.enterprises.schemas import (
     SearchQuerySchema,
 )
 from registry.web.api import dump, load_query, operation
+from registry.web.ratelimit import limit_lookups
 
 bp = Blueprint("enterprises", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/enterprises")
@@ -24,6 +25,7 @@ def _run_search(args: dict) -> search.SearchResult:
 
 
 @bp.get("/enterprises")
+@limit_lookups()
 def search_page():
     """企业信用查询: one box plus region and service filters."""
     raw = request.args.to_dict()
@@ -49,6 +51,7 @@ def search_page():
 
 
 @bp.get("/enterprises/<code>")
+@limit_lookups()
 def detail_page(code: str):
     """One enterprise: profile, current adverse records, full history by kind."""
     enterprise = services.get_by_code(code)
@@ -60,14 +63,16 @@ def detail_page(code: str):
 
 @bp.get("/api/v1/enterprises")
 @operation("Search enterprises by credit code, name or brand, region and service type (ranked)",
-           query=SearchQuerySchema, response=SearchPageSchema, tags=("enterprises",))
+           query=SearchQuerySchema, response=SearchPageSchema, errors=(429,), tags=("enterprises",))
+@limit_lookups()
 def api_search():
     return dump(SearchPageSchema, _run_search(load_query(SearchQuerySchema)))
 
 
 @bp.get("/api/v1/enterprises/<code>")
 @operation("One enterprise's credit profile and full record history", response=EnterpriseSchema,
-           tags=("enterprises",))
+           errors=(429,), tags=("enterprises",))
+@limit_lookups()
 def api_detail(code: str):
     return dump(EnterpriseSchema, services.get_by_code(code))
 

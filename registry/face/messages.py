@@ -47,3 +47,18 @@ def action_prompt(action: str) -> str:
         "turn_left": _("Turn your head slowly to your left"),
         "turn_right": _("Turn your head slowly to your right"),
     }.get(action, action)
+
+
+def purpose_label(purpose: str) -> str:
+    """What a face check was for, in the reader's language."""
+    return {
+        "registration": _("Identity verification"),
+        "consent": _("Sign the letter"),
+        "check_in": _("Monthly check-in"),
+        "view_approval": _("Approve with a face check"),
+    }.get(purpose, purpose)
+
+
+def source_label(source: str) -> str:
+    """Where a reference photo came from."""
+    return {"chip_dg2": _("Identity document chip check"), "manual_review": _("Manual review")}.get(source, source)

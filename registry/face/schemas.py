@@ -7,6 +7,7 @@ from registry.core import clock
 from registry.face.messages import action_prompt, reason_message
 from registry.face.services import PURPOSES, min_frames
 from registry.face.settings import setting
+from registry.web.api import Upload
 
 
 class ChallengeRequestSchema(Schema):
@@ -76,3 +77,15 @@ class ReferenceSchema(Schema):
     provider = fields.String()
     engine = fields.String()
     created_at = fields.DateTime()
+
+
+class FaceCheckFormSchema(Schema):
+    """The multipart body of a face check (documentation; the view reads the parts itself)."""
+    challenge_id = fields.Integer(required=True)
+    frames = fields.List(Upload(), required=True, metadata={"description": "camera frames in order: JPEG, PNG or WebP"})
+
+
+class ReferenceFormSchema(Schema):
+    """The multipart body of an operator's reference enrolment."""
+    account_id = fields.Integer(required=True)
+    photo = Upload(required=True, metadata={"description": "the approved face photo: JPEG or PNG"})

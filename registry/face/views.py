@@ -13,6 +13,8 @@ from registry.face.schemas import (
     ChallengeRequestSchema,
     CheckSchema,
     FaceChallengeSchema,
+    FaceCheckFormSchema,
+    ReferenceFormSchema,
     ReferenceSchema,
     ReferenceStatusSchema,
 )
@@ -33,7 +35,7 @@ def _read_upload(storage, limit: int) -> bytes:
 
 @bp.post("/api/v1/face/challenges")
 @operation("Start a face check: a random, single-use action sequence valid for 2 minutes",
-           body=ChallengeRequestSchema, response=FaceChallengeSchema, status=201, tags=TAGS)
+           body=ChallengeRequestSchema, response=FaceChallengeSchema, status=201, errors=(409, 429), tags=TAGS)
 @require_json_api_login
 def api_issue_challenge():
     data = load_body(ChallengeRequestSchema)
@@ -43,8 +45,8 @@ def api_issue_challenge():
 
 @bp.post("/api/v1/face/checks")
 @operation("Decide a challenge: multipart/form-data with challenge_id and frames (JPEG/PNG/WebP, in order). "
-           "The decision is recorded and returned with passed true or false.", response=CheckSchema,
-           status=201, tags=TAGS)
+           "The decision is recorded and returned with passed true or false.", form=FaceCheckFormSchema,
+           response=CheckSchema, status=201, errors=(404, 409, 429), tags=TAGS)
 @require_json_api_login
 def api_verify():
     challenge_id = request.form.get("challenge_id", "").strip()
@@ -80,7 +82,8 @@ def api_reference_status():
 
 @bp.post("/api/v1/face/references")
 @operation("Operator: make an approved photo (manual review) a person's reference. "
-           "multipart/form-data with account_id and photo.", response=ReferenceSchema, status=201, tags=TAGS)
+           "multipart/form-data with account_id and photo.", form=ReferenceFormSchema, response=ReferenceSchema,
+           status=201, errors=(403, 404, 409, 422), tags=TAGS)
 @require_json_api_login
 def api_enroll_reference():
     if not current_user.is_admin:

@@ -25,20 +25,31 @@ class ApiValidationError(DomainError):
     code = "validation_error"
 
 
-def operation(summary: str, *, body: type[Schema] | Schema | None = None,
+def operation(summary: str, *, body: type[Schema] | Schema | tuple | None = None,
+              form: type[Schema] | Schema | None = None,
               query: type[Schema] | Schema | None = None,
               response: type[Schema] | Schema | None = None, status: int = 200,
-              tags: tuple[str, ...] = ()):
-    """Describe an API view for the OpenAPI document (the view stays a plain Flask view)."""
+              errors: tuple[int, ...] = (), tags: tuple[str, ...] = ()):
+    """Describe an API view for the OpenAPI document (the view stays a plain Flask view).
+
+    `body` is a JSON body (a tuple of schemas when the path decides which one), `form` a
+    multipart/form-data body (its `Upload` fields are files).
+    `errors` lists the refusals the view's own rules give (403, 409, 429, ...); the ones its
+    shape implies (CSRF, login, path ids, body and query validation) are added by the document.
+    """
 
     def decorate(view):
         _OPERATIONS[view] = {
-            "summary": summary, "body": body, "query": query, "response": response,
-            "status": status, "tags": list(tags),
+            "summary": summary, "body": body, "form": form, "query": query, "response": response,
+            "status": status, "errors": tuple(errors), "tags": list(tags),
         }
         return view
 
     return decorate
+
+
+class Upload(fields.Raw):
+    """A file part of a multipart/form-data body (documents the form; views read `request.files`)."""
 
 
 _schema_instances: dict[type[Schema], Schema] = {}
@@ -197,6 +208,7 @@ def require_json_api_login(view):
             raise DomainError(_("Please log in first."), code="unauthorized", status=401)
         return view(*args, **kwargs)
 
+    wrapper.requires_login = True  # the OpenAPI document lists 401 for it
     return wrapper
 
 
@@ -213,6 +225,7 @@ _FIELD_TYPES: list[tuple[type, dict[str, Any]]] = [
     (fields.URL, {"type": "string", "format": "uri"}),
     (fields.String, {"type": "string"}),
     (fields.Dict, {"type": "object"}),
+    (Upload, {"type": "string", "format": "binary"}),
     (fields.Raw, {}),
 ]
 
@@ -240,6 +253,8 @@ def field_schema(field: fields.Field) -> dict[str, Any]:
             value = getattr(validator, attr, None)
             if value is not None and result.get("type") == "string":
                 result[key] = value
+    if isinstance(field, (fields.Function, fields.Method)) and field.metadata.get("openapi"):
+        result = dict(field.metadata["openapi"])  # a computed value says what it computes
     if field.allow_none:
         result["nullable"] = True
     description = field.metadata.get("description")
@@ -275,6 +290,57 @@ ERROR_SCHEMA = {
     "required": ["code", "message", "fields"],
 }
 
+ERROR_DESCRIPTIONS = {
+    400: "The request is malformed (missing CSRF token, invalid JSON or form)",
+    401: "Not signed in",
+    403: "Signed in, but not allowed to do this",
+    404: "No such resource (or not yours)",
+    409: "Refused by the current state (already done, conflicting, not yet possible)",
+    410: "Ended for good (an authorization whose basis ended); the reason is in code and message",
+    413: "The body is too large",
+    415: "The body is not in the media type this operation takes",
+    422: "Some fields or query parameters are not valid (see fields)",
+    429: "Too many requests; wait the seconds in Retry-After",
+}
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _error_statuses(view, meta: dict[str, Any], method: str, has_path_ids: bool) -> list[int]:
+    """Every refusal an operation can give: its own rules' plus the ones its shape implies."""
+    statuses = set(meta["errors"])
+    if method in STATE_CHANGING:
+        statuses.add(400)  # the CSRF check comes before the view
+    if meta["body"] is not None:
+        statuses |= {400, 413, 415, 422}
+    if meta["form"] is not None:
+        statuses |= {400, 413, 422}
+    if meta["query"] is not None:
+        statuses.add(422)
+    if has_path_ids:
+        statuses.add(404)
+    if getattr(view, "requires_login", False):
+        statuses.add(401)
+    return sorted(statuses)
+
+
+def _error_responses(statuses: list[int]) -> dict[str, Any]:
+    responses: dict[str, Any] = {}
+    for code in statuses:
+        answer: dict[str, Any] = {"description": ERROR_DESCRIPTIONS.get(code, "Refused"),
+                                  "content": {"application/json": {"schema": ERROR_SCHEMA}}}
+        if code == 429:
+            answer["headers"] = {"Retry-After": {"description": "Seconds to wait",
+                                                 "schema": {"type": "integer"}}}
+        responses[str(code)] = answer
+    return responses
+
+
+def _body_json(body) -> dict[str, Any]:
+    # A tuple of schemas is a body whose shape depends on the path (one of them applies).
+    if isinstance(body, tuple):
+        return {"anyOf": [schema_to_json(_schema(each)) for each in body]}
+    return schema_to_json(_schema(body))
+
 
 def build_openapi(app: Flask) -> dict[str, Any]:
     """Assemble the OpenAPI 3 document from the registered API views."""
@@ -306,8 +372,7 @@ def build_openapi(app: Flask) -> dict[str, Any]:
                 "tags": meta["tags"],
                 "responses": {
                     str(meta["status"]): {"description": "Success"},
-                    "4XX": {"description": "Error",
-                            "content": {"application/json": {"schema": ERROR_SCHEMA}}},
+                    **_error_responses(_error_statuses(view, meta, method, bool(rule.arguments))),
                 },
             }
             if parameters:
@@ -318,9 +383,11 @@ def build_openapi(app: Flask) -> dict[str, Any]:
                 if response_schema.many:  # Schema(many=True): the answer is a JSON array
                     described = {"type": "array", "items": described}
                 op["responses"][str(meta["status"])]["content"] = {"application/json": {"schema": described}}
-            if meta["body"] is not None and method in {"POST", "PUT", "PATCH", "DELETE"}:
+            if meta["body"] is not None and method in STATE_CHANGING:
+                op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _body_json(meta["body"])}}}
+            if meta["form"] is not None and method in STATE_CHANGING:
                 op["requestBody"] = {"required": True, "content": {
-                    "application/json": {"schema": schema_to_json(_schema(meta["body"]))}}}
+                    "multipart/form-data": {"schema": schema_to_json(_schema(meta["form"]))}}}
             paths.setdefault(path, {})[method.lower()] = op
     return {
         "openapi": "3.0.3",

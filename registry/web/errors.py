@@ -32,7 +32,7 @@ def json_error(status: int, code: str, message: str, fields: dict | None = None,
 _HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 413: "payload_too_large", 414: "uri_too_long", 415: "unsupported_media_type",
-    422: "validation_error", 429: "rate_limited",
+    410: "gone", 422: "validation_error", 429: "rate_limited",
 }
 
 

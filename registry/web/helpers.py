@@ -32,8 +32,14 @@ def parse_form(schema: Schema, only: tuple[str, ...] | None = None) -> tuple[dic
             raw[name] = request.form.get(name, "")
         elif field.__class__.__name__ == "Boolean":
             raw[name] = False
+    return load_form(schema, raw, partial=tuple(n for n in schema.fields if n not in names))
+
+
+def load_form(schema: Schema, raw: dict[str, Any], partial: tuple[str, ...] = ()
+              ) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Validate values a page gathered itself (lists, combined fields); returns (data, errors by field)."""
     try:
-        return schema.load(raw, partial=tuple(n for n in schema.fields if n not in names)), {}
+        return schema.load(raw, partial=partial), {}
     except ValidationError as exc:
         messages = localize_messages(exc.messages)
         messages = messages if isinstance(messages, dict) else {"_schema": messages}

@@ -21,6 +21,27 @@ def verification_limit() -> str:
     return current_app.config["VERIFY_RATE_LIMIT"]
 
 
+def lookup_limit() -> str:
+    """How often one address may search and open enterprise records (a crawler's pace, not a reader's)."""
+    return current_app.config["LOOKUP_RATE_LIMIT"]
+
+
+def sign_in_limit() -> str:
+    """How often one address may try SMS codes, over every phone (each code also locks after 5 tries)."""
+    return current_app.config["SIGN_IN_RATE_LIMIT"]
+
+
+# One counter per kind of use, shared by its pages and API endpoints (a crawler cannot double
+# its allowance by alternating between them).
+def limit_lookups():
+    return limiter.shared_limit(lookup_limit, scope="lookup")
+
+
+def limit_sign_in():
+    """Code submissions only (POST); showing a form stays free."""
+    return limiter.shared_limit(sign_in_limit, scope="sign-in", methods=["POST"])
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["RATE_LIMIT_STORAGE_URI"])
     limiter.init_app(app)

@@ -14,31 +14,13 @@ from registry.core.signing import KeyRing, b64url, b64url_decode
 from registry.core.tokens import issue
 from registry.feeds import services as feeds
 from tests.factories.accounts import make_account, wait_for_resend
+from tests.factories.consumers import ALL_SECTIONS, approve, scan
 from tests.factories.face import make_face_check
 from tests.factories.http import api_post, form_post, log_in
 from tests.factories.workers import make_worker
 from workers.certificates import services as certificates
 from workers.identity import services as identity
 from workers.models import RegistrationStep, Worker
-
-
-def scan(client, scanned):
-    return api_post(client, "/api/v1/scans", {"scanned": scanned})
-
-
-@pytest.fixture
-def setup(app, db_session, worker_account, household):
-    account, worker = worker_account
-    worker_client, household_client = app.test_client(), app.test_client()
-    log_in(worker_client, account)
-    log_in(household_client, household)
-    return account, worker, worker_client, household_client
-
-
-def approve(worker_client, worker_account, request_id):
-    check = make_face_check(worker_account, "view_approval")
-    return api_post(worker_client, f"/api/v1/workers/me/view-requests/{request_id}/approval",
-                    {"face_check_id": check.id})
 
 
 def test_scan_approve_view_revoke(setup, db_session):
@@ -60,20 +42,19 @@ def test_scan_approve_view_revoke(setup, db_session):
     assert state["state"] == "approved" and state["grant_id"] == grant_id
     view = household_client.get(f"/api/v1/grants/{grant_id}/view").get_json()
     keys = [s["key"] for s in view["sections"]]
-    assert keys == ["basic", "identity", "work_history", "training", "insurance_health", "background_check",
-                    "tax", "bank_credit"]
+    assert keys == ALL_SECTIONS
     sections = {s["key"]: s for s in view["sections"]}
     assert sections["tax"]["data"] is None and sections["basic"]["data"]["name"] == "周*桐"
-    # Every read is logged and visible to the worker.
-    assert db_session.scalar(sa.select(sa.func.count()).select_from(DataAccess)) == 8
+    # Every read is logged and visible to the worker; a section without data was not read, so it is not logged.
+    assert [r.section for r in db_session.scalars(sa.select(DataAccess))] == ["basic"]
     assert db_session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
                              .where(AuditEvent.kind == "grant.read")) == 1
     given = worker_client.get("/api/v1/workers/me/grants").get_json()
-    assert given[0]["id"] == grant_id and len(given[0]["reads"]) == 8
-    # Revocation refuses the very next read.
+    assert given[0]["id"] == grant_id and [r["section_name"] for r in given[0]["reads"]] == ["基本信息"]
+    # Revocation refuses the very next read, with the reason.
     assert api_post(worker_client, f"/api/v1/workers/me/grants/{grant_id}/revocation").status_code == 200
     refused = household_client.get(f"/api/v1/grants/{grant_id}/view")
-    assert refused.status_code == 403 and refused.get_json()["code"] == "grant_revoked"
+    assert refused.status_code == 410 and refused.get_json()["code"] == "grant_revoked"
 
 
 def test_feed_data_appears_with_source_and_date(setup, db_session):
@@ -97,7 +78,7 @@ def test_grant_expires(setup, db_session, move_clock, household):
     move_clock(dt.timedelta(hours=24, seconds=1))
     log_in(household_client, household)  # a day later the household's own login has ended too
     response = household_client.get(f"/api/v1/grants/{grant_id}/view")
-    assert response.status_code == 403 and response.get_json()["code"] == "grant_expired"
+    assert response.status_code == 410 and response.get_json()["code"] == "grant_expired"
 
 
 def test_departed_worker_shows_nothing_more(setup, db_session):
@@ -245,17 +226,20 @@ def test_pages_flow(setup, db_session):
     approve_page = worker_client.get(f"/me/requests/{request_id}/approve").get_data(as_text=True)
     assert "data-face-capture" in approve_page
     check = make_face_check(account, "view_approval")
-    done = form_post(worker_client, f"/me/requests/{request_id}/approve", {"face_check_id": str(check.id)})
+    done = form_post(worker_client, f"/me/requests/{request_id}/approve",
+                     {"face_check_id": str(check.id), "scopes": ["basic", "tax"], "duration": "2"})
     assert done.status_code == 302
     approved = household_client.get(f"/requests/{request_id}").get_data(as_text=True)
     assert 'data-state="approved"' in approved
     grant_id = db_session.scalar(sa.select(ViewGrant.id))
     view = household_client.get(f"/views/{grant_id}").get_data(as_text=True)
     assert 'data-testid="section-tax"' in view and 'data-testid="no-data"' in view
+    assert 'data-testid="section-identity"' not in view  # not chosen, not shown
     grants_page = worker_client.get("/me/grants").get_data(as_text=True)
-    assert "tax" in grants_page
+    assert "纳税信息" in grants_page and "tax" not in grants_page.split('data-testid="reads-')[1]
     assert form_post(worker_client, f"/me/grants/{grant_id}/revoke", {}).status_code == 302
-    assert household_client.get(f"/views/{grant_id}").status_code == 403
+    ended = household_client.get(f"/views/{grant_id}")
+    assert ended.status_code == 410 and "已撤回" in ended.get_data(as_text=True)
 
 
 def test_account_deletion_removes_requests_and_grants(setup, db_session):

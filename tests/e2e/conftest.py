@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from tests.e2e import face_support
 from tests.e2e.browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LiveServer, build_live_app
+from tests.factories import photos as P
 
 
 def pytest_collection_modifyitems(items):
@@ -51,3 +53,20 @@ def page(browser):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="module")
+def real_photos():
+    """Real photos of real people (from a registry package); the face tests cannot run on anything else."""
+    try:
+        return P.photo_bytes()
+    except P.TestDataUnavailable as exc:
+        pytest.skip(f"!!! REAL TEST PHOTOS UNAVAILABLE (package index unreachable, nothing cached): {exc}")
+
+
+@pytest.fixture(scope="module")
+def face_video(real_photos, tmp_path_factory):
+    """A fake camera filming one person: straight, turned right, straight, turned left."""
+    poses = [P.FRONTAL, P.TURNED_RIGHT, P.FRONTAL, P.TURNED_LEFT]
+    return face_support.write_y4m(tmp_path_factory.mktemp("face") / "turns.y4m",
+                                  [(P.camera_frame(*pose), 3) for pose in poses])

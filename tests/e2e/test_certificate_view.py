@@ -17,20 +17,12 @@ from registry.core import qr
 from registry.core.extensions import db
 from registry.face import services as face
 from tests.e2e import face_support, qr_support
-from tests.factories import photos as P
 from tests.factories.accounts import make_account
+from tests.factories.workers import sign_consent
 from workers import services as workers
 from workers.models import RegistrationStep
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # slow: dlib face recognition in the live app
-
-
-@pytest.fixture(scope="module")
-def real_photos():
-    try:
-        return P.photo_bytes()
-    except P.TestDataUnavailable as exc:
-        pytest.skip(f"!!! REAL TEST PHOTOS UNAVAILABLE (package index unreachable, nothing cached): {exc}")
 
 
 @pytest.fixture(scope="module")
@@ -42,19 +34,13 @@ def live(real_photos, tmp_path_factory):
     with app.app_context():
         worker = make_account("worker", name="黄月英")
         workers.ensure_worker(worker).registration_step = RegistrationStep.COMPLETE.value
+        sign_consent(worker)
         face.enroll_reference(worker, real_photos["obama3.jpg"], "chip_dg2", keep_photo=True)
         household = make_account("consumer", name="诸葛亮")
         phones = worker.phone, household.phone
         db.session.commit()
     with face_support.LiveServer(app) as server:
         yield server, app, phones
-
-
-@pytest.fixture(scope="module")
-def face_video(real_photos, tmp_path_factory):
-    poses = [P.FRONTAL, P.TURNED_RIGHT, P.FRONTAL, P.TURNED_LEFT]
-    return face_support.write_y4m(tmp_path_factory.mktemp("face") / "worker.y4m",
-                                  [(P.camera_frame(*pose), 3) for pose in poses])
 
 
 def _context(browser, server, app, phone):
@@ -96,7 +82,7 @@ def test_scan_approve_view_revoke(live, face_video, tmp_path, artifacts):
         assert "诸*" in page.get_by_test_id("pending-requests").inner_text()
         page.locator("[data-testid^=approve-]").first.click()
         page.get_by_test_id("face-start").click()
-        page.get_by_test_id("approve-button").click(timeout=60000)
+        page.wait_for_url("**/me/grants", timeout=90000)  # the passed check submits the approval itself
         assert page.locator("[data-testid^=grant-]").count() == 1
 
     face_support.run_in_browser(face_video, worker_approves)
@@ -108,7 +94,8 @@ def test_scan_approve_view_revoke(live, face_video, tmp_path, artifacts):
         page.get_by_test_id("open-view").click()
         assert page.get_by_test_id("section-basic").is_visible()
         assert "黄*英" in page.get_by_test_id("section-basic").inner_text()
-        assert page.get_by_test_id("section-tax").get_by_test_id("no-data").is_visible()
+        assert page.get_by_test_id("section-training").get_by_test_id("no-data").is_visible()
+        assert page.get_by_test_id("section-tax").count() == 0  # opt-in, not ticked by default
         page.screenshot(path=str(artifacts / "credit-view.png"), full_page=True)
         return page.url
 
@@ -117,7 +104,7 @@ def test_scan_approve_view_revoke(live, face_video, tmp_path, artifacts):
     def worker_revokes(browser):
         context, page = _context(browser, server, app, worker_phone)
         page.goto(server.url + "/me/grants")
-        assert "basic" in page.locator("[data-testid^=grant-]").inner_text()  # the read is listed
+        assert "基本信息" in page.get_by_test_id("reads-1").inner_text()  # the read is listed, in words
         page.locator("[data-testid^=revoke-]").click()
         assert "已撤回" in page.locator("[data-testid^=grant-]").inner_text() or \
             page.locator("[data-testid^=revoke-]").count() == 0
@@ -127,6 +114,6 @@ def test_scan_approve_view_revoke(live, face_video, tmp_path, artifacts):
     def household_refused(browser):
         context, page = _context(browser, server, app, household_phone)
         response = page.goto(view_url)
-        assert response.status == 403
+        assert response.status == 410 and "已撤回" in page.content()
 
     qr_support.run_in_browser(qr_video, household_refused)

@@ -24,21 +24,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # slow: dlib face recognition 
 
 
 @pytest.fixture(scope="module")
-def real_photos():
-    try:
-        return P.photo_bytes()
-    except P.TestDataUnavailable as exc:
-        pytest.skip(f"!!! REAL TEST PHOTOS UNAVAILABLE (package index unreachable, nothing cached): {exc}")
-
-
-@pytest.fixture(scope="module")
-def camera_video(real_photos, tmp_path_factory):
-    poses = [P.FRONTAL, P.TURNED_RIGHT, P.FRONTAL, P.TURNED_LEFT]
-    segments = [(P.camera_frame(*pose), 3) for pose in poses]
-    return support.write_y4m(tmp_path_factory.mktemp("camera") / "turns.y4m", segments)
-
-
-@pytest.fixture(scope="module")
 def live(real_photos, tmp_path_factory):
     if not os.path.exists(support.CHROMIUM):
         pytest.fail(f"{support.CHROMIUM} is missing: install Debian's chromium package")
@@ -68,7 +53,7 @@ def _new_page(browser, server, app, phone, refuse_camera=False):
     return context, page
 
 
-def test_camera_capture_passes_and_redirects(live, camera_video):
+def test_camera_capture_passes_and_redirects(live, face_video):
     server, app, phone = live
 
     def scenario(browser):
@@ -88,7 +73,7 @@ def test_camera_capture_passes_and_redirects(live, camera_video):
         context.close()
         return result, check_id, prompts
 
-    result, check_id, prompts = support.run_in_browser(camera_video, scenario)
+    result, check_id, prompts = support.run_in_browser(face_video, scenario)
     assert result == "Face verification passed."
     assert "Turn your head slowly to your right" in prompts and "Turn your head slowly to your left" in prompts
     assert prompts.index("Turn your head slowly to your right") < prompts.index("Turn your head slowly to your left")
@@ -97,7 +82,7 @@ def test_camera_capture_passes_and_redirects(live, camera_video):
         assert check.passed and check.frame_count == 12 and check.frames is None
 
 
-def test_refused_camera_falls_back_to_photo_upload(live, camera_video, tmp_path):
+def test_refused_camera_falls_back_to_photo_upload(live, face_video, tmp_path):
     server, app, phone = live
     files = []
     for index, pose in enumerate([P.FRONTAL, P.TURNED_RIGHT, P.FRONTAL, P.TURNED_LEFT]):
@@ -119,12 +104,12 @@ def test_refused_camera_falls_back_to_photo_upload(live, camera_video, tmp_path)
         context.close()
         return steps, missing
 
-    steps, missing = support.run_in_browser(camera_video, scenario)
+    steps, missing = support.run_in_browser(face_video, scenario)
     assert len(steps) == 3 and "right" in steps[1] and "left" in steps[2]
     assert missing == "Choose the photos first."
 
 
-def test_failed_decision_is_shown_and_can_be_retried(live, camera_video, tmp_path):
+def test_failed_decision_is_shown_and_can_be_retried(live, face_video, tmp_path):
     server, app, phone = live
     path = tmp_path / "still.jpg"
     path.write_bytes(P.jpeg(P.camera_frame(*P.FRONTAL)))
@@ -142,5 +127,5 @@ def test_failed_decision_is_shown_and_can_be_retried(live, camera_video, tmp_pat
         context.close()
         return reason, retry
 
-    reason, retry = support.run_in_browser(camera_video, scenario)
+    reason, retry = support.run_in_browser(face_video, scenario)
     assert reason == "no_movement" and retry == ("Try again", True)

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from consent import services as consent
 from registry.core import clock
+from registry.core.errors import NotFound
 from registry.core.extensions import db
 from tests.factories.accounts import make_account
 from workers import services
@@ -28,7 +30,18 @@ def make_worker(name: str = "李阿姨", enterprises=(), *, step: RegistrationSt
     if step is not None:
         worker.registration_step = step.value
         db.session.flush()
+    if step is RegistrationStep.COMPLETE:
+        sign_consent(account)
     return account
+
+
+def sign_consent(account):
+    """A countersigned consent to the current letter (published first if there is none), as signing leaves."""
+    try:
+        letter = consent.current_letter()
+    except NotFound:
+        letter = consent.publish_letter("个人信用信息授权书", "本人授权平台查询、使用本人的信用信息。", None)
+    return consent.record_signature(account, letter, None)
 
 
 def claim_states(client) -> dict[str, str]:

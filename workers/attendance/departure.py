@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 
 from registry.accounts import sms
 from registry.accounts.models import Account
-from registry.core import clock
+from registry.core import clock, signals
 from registry.core.extensions import db
 from workers.models import Worker, WorkStatus
 from workers.services import ALLOWED_DAYS
@@ -46,8 +46,16 @@ def sweep_statement(low: int, high: int, today: dt.date, now: dt.datetime) -> sa
 
 
 def sweep_batch(low: int, high: int, today: dt.date, now: dt.datetime) -> int:
-    """Run one sweep batch in the session; returns how many workers it marked departed."""
-    return db.session.execute(sweep_statement(low, high, today, now)).rowcount or 0
+    """Run one sweep batch in the session; returns how many workers it marked departed.
+
+    The grants those workers gave end in the same transaction (signals.worker_standing_ended).
+    """
+    departed = db.session.execute(sweep_statement(low, high, today, now)).rowcount or 0
+    if departed:
+        signals.worker_standing_ended.send("departed", worker_ids=sa.select(Worker.account_id).where(
+            Worker.account_id >= low, Worker.account_id < high, Worker.status == WorkStatus.DEPARTED.value,
+            Worker.departed_since == now))
+    return departed
 
 
 def id_range() -> tuple[int, int] | None:

@@ -46,7 +46,7 @@ def check_in_page():
 
 @bp.get("/api/v1/workers/me/status")
 @operation("My working status: active or departed (离职), last check-in, days left", response=WorkerStatusSchema,
-           tags=TAGS)
+           errors=(403,), tags=TAGS)
 @require_json_api_login
 def api_status():
     return dump(WorkerStatusSchema, services.status_summary(services.ensure_worker(current_user)))
@@ -54,7 +54,7 @@ def api_status():
 
 @bp.post("/api/v1/workers/me/check-ins")
 @operation("Monthly check-in (签到) with a passed face check of purpose check_in", body=CheckInSchema,
-           response=CheckInResultSchema, status=201, tags=TAGS)
+           response=CheckInResultSchema, status=201, errors=(403, 404, 409), tags=TAGS)
 @require_json_api_login
 def api_check_in():
     services.ensure_worker(current_user)  # role first: a household gets 403, not a validation error

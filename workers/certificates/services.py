@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 
 from registry.accounts.models import Account
 from registry.audit import services as audit
-from registry.core import clock, qr, tokens
+from registry.core import clock, qr, signals, tokens
 from registry.core.errors import DomainError, RecordedRefusal
 from registry.core.extensions import db
 from registry.core.signing import key_ring
@@ -187,6 +187,8 @@ def revoke(certificate: Certificate, reason: str, actor: Account | None) -> None
         db.session.execute(sa.delete(CertificateCode).where(CertificateCode.certificate_id == certificate.id))
         audit.record("certificate.revoked", subject_id=certificate.worker_id,
                      actor_id=actor.id if actor else None, certificate_id=certificate.id)
+        signals.worker_standing_ended.send("certificate_revoked",
+                                           worker_ids=sa.select(sa.literal(certificate.worker_id)))
 
 
 def delete_certificates(account: Account) -> None:

@@ -5,6 +5,7 @@ from flask import jsonify, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from registry.accounts import export as subject_export
 from registry.accounts.models import Role
 from registry.core import qr
 from registry.core.errors import Forbidden
@@ -39,7 +40,7 @@ def certificate_page():
 
 @bp.get("/api/v1/workers/me/certificate")
 @operation("A fresh certificate token, fallback code and QR for the signed-in worker",
-           response=CertificateTokenSchema, tags=("certificates",))
+           response=CertificateTokenSchema, errors=(403, 409), tags=("certificates",))
 @require_json_api_login
 def api_certificate():
     shown, status = _shown()
@@ -50,7 +51,7 @@ def api_certificate():
 
 @bp.get("/api/v1/certificates/verification")
 @operation("Check a certificate token (signature, key, expiry, revocation, departure); nothing personal",
-           query=VerificationQuerySchema, response=VerificationSchema, tags=("certificates",))
+           query=VerificationQuerySchema, response=VerificationSchema, errors=(429,), tags=("certificates",))
 @limiter.limit(verification_limit)
 def api_verify_token():
     status, expires_at = certificates.token_status(load_query(VerificationQuerySchema)["token"])
@@ -59,8 +60,13 @@ def api_verify_token():
 
 @bp.get("/.well-known/jwks.json")
 def jwks():
-    """Public keys that verify certificate tokens offline (RFC 7517)."""
-    response = jsonify(key_ring(certificates.KEY_PURPOSE).jwks())
+    """Public keys that verify certificate tokens and a person's signed data export offline (RFC 7517).
+
+    One set for both purposes; each key names itself by `kid`, which the token's header gives.
+    """
+    keys = [key for purpose in (certificates.KEY_PURPOSE, subject_export.KEY_PURPOSE)
+            for key in key_ring(purpose).jwks()["keys"]]
+    response = jsonify({"keys": keys})
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from registry.web.api import Upload
+
 
 class FaceCompletionSchema(Schema):
     face_check_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1))
@@ -42,3 +44,26 @@ class IdentityStatusSchema(Schema):
     record = fields.Nested(IdentityRecordSchema, allow_none=True)
     review_state = fields.String(allow_none=True)
     review_reason = fields.String(allow_none=True)
+
+
+# The files a chip holds (ICAO 9303 LDS1): COM, SOD and data groups 1 to 16.
+CHIP_FILE_NAMES = ("COM", "SOD", *(f"DG{number}" for number in range(1, 17)))
+
+ChipReadFormSchema = Schema.from_dict(
+    {**{name: Upload(metadata={"description": f"the chip's {name} file, as read"}) for name in CHIP_FILE_NAMES},
+     "aa_challenge": fields.String(metadata={"description": "Active Authentication challenge sent (base64)"}),
+     "aa_response": fields.String(metadata={"description": "the chip's Active Authentication answer (base64)"})},
+    name="ChipReadFormSchema")
+
+
+class ReviewFormSchema(Schema):
+    """The multipart body of a manual identity review: three photos, JPEG or PNG, at most 4 MB each."""
+    hand_held = Upload(required=True, metadata={"description": "holding the ID card beside the face"})
+    front = Upload(required=True, metadata={"description": "the card's front"})
+    back = Upload(required=True, metadata={"description": "the card's back"})
+
+
+class ReviewSubmittedSchema(Schema):
+    id = fields.Integer()
+    state = fields.String()
+    submitted_at = fields.DateTime()

@@ -30,9 +30,12 @@ from workers.identity import services as identity
 from workers.identity.models import ReviewState
 from workers.identity.schemas import (
     ChipChallengeSchema,
+    ChipReadFormSchema,
     FaceCompletionSchema,
     IdentityRecordSchema,
     IdentityStatusSchema,
+    ReviewFormSchema,
+    ReviewSubmittedSchema,
 )
 from workers.models import RegistrationStep
 from workers.views import bp
@@ -193,7 +196,7 @@ def review_photo(review_id: int, kind: str):
 
 @bp.get("/api/v1/workers/me/identity")
 @operation("Where my identity step stands (the identity page polls this)", response=IdentityStatusSchema,
-           tags=TAGS)
+           errors=(403,), tags=TAGS)
 @require_json_api_login
 def api_identity_status():
     return dump(IdentityStatusSchema, _status(services.ensure_worker(current_user)))
@@ -201,7 +204,7 @@ def api_identity_status():
 
 @bp.post("/api/v1/workers/me/identity/chip-challenges")
 @operation("An active-authentication challenge (8 bytes, base64, single-use, 2 minutes) for a chip read",
-           response=ChipChallengeSchema, status=201, tags=TAGS)
+           response=ChipChallengeSchema, status=201, errors=(403, 409), tags=TAGS)
 @require_json_api_login
 def api_chip_challenge():
     nonce = identity_chip.issue_chip_challenge(services.ensure_worker(current_user))
@@ -223,7 +226,7 @@ def _b64_field(name: str, errors: dict) -> bytes | None:
 @bp.post("/api/v1/workers/me/identity/chip-reads")
 @operation("Upload a chip's raw files from a phone app: multipart/form-data with files named COM, SOD, "
            "DG1..DG16 and fields aa_challenge, aa_response (base64). Every check is redone on the server.",
-           response=IdentityRecordSchema, status=201, tags=TAGS)
+           form=ChipReadFormSchema, response=IdentityRecordSchema, status=201, errors=(403, 404, 409, 429), tags=TAGS)
 @require_json_api_login
 def api_chip_read():
     worker = services.ensure_worker(current_user)
@@ -249,7 +252,7 @@ def api_chip_read():
 
 @bp.post("/api/v1/workers/me/identity/face")
 @operation("Complete the identity step with a passed face check of purpose 'registration' against the chip "
-           "photo", body=FaceCompletionSchema, response=IdentityRecordSchema, tags=TAGS)
+           "photo", body=FaceCompletionSchema, response=IdentityRecordSchema, errors=(403, 409), tags=TAGS)
 @require_json_api_login
 def api_identity_face():
     services.ensure_worker(current_user)  # role first
@@ -260,10 +263,11 @@ def api_identity_face():
 
 @bp.post("/api/v1/workers/me/identity/reviews")
 @operation("Submit the hand-held ID photo and both card sides for manual review: multipart/form-data with "
-           "hand_held, front and back (JPEG or PNG, at most 4 MB each)", status=201, tags=TAGS)
+           "hand_held, front and back (JPEG or PNG, at most 4 MB each)", form=ReviewFormSchema,
+           response=ReviewSubmittedSchema, status=201, errors=(403, 409, 422), tags=TAGS)
 @require_json_api_login
 def api_identity_review():
     worker = services.ensure_worker(current_user)
     review = identity_review.submit(worker, {kind: _read_photo(kind) for kind in identity_review.PHOTO_KINDS})
-    return {"id": review.id, "state": review.state, "submitted_at": review.submitted_at.isoformat()}, 201
+    return dump(ReviewSubmittedSchema, review, status=201)
 

@@ -135,7 +135,7 @@ def section_page(section: str):
 
 @bp.get("/api/v1/workers/me/profile")
 @operation("My profile: the current version of every section, expiring insurance/health flagged",
-           response=ProfileSchema, tags=TAGS)
+           response=ProfileSchema, errors=(403,), tags=TAGS)
 @require_json_api_login
 def api_profile():
     worker = services.ensure_worker(current_user)
@@ -144,7 +144,7 @@ def api_profile():
 
 @bp.get("/api/v1/workers/me/profile/<section>")
 @operation("One profile section (basic, service, insurance, work, training, health), current version",
-           response=ProfileSectionSchema, tags=TAGS)
+           response=ProfileSectionSchema, errors=(403,), tags=TAGS)
 @require_json_api_login
 def api_section(section: str):
     worker = services.ensure_worker(current_user)
@@ -153,7 +153,9 @@ def api_section(section: str):
 
 @bp.put("/api/v1/workers/me/profile/<section>")
 @operation("Save a profile section as a new version. List sections take {entries: [...]}; "
-           "base_version (optional) refuses edits made on an outdated copy", response=ProfileSectionSchema, tags=TAGS)
+           "base_version (optional) refuses edits made on an outdated copy",
+           body=tuple(profile.input_schema(section) for section in profile.SECTIONS),
+           response=ProfileSectionSchema, errors=(403, 409), tags=TAGS)
 @require_json_api_login
 def api_save_section(section: str):
     worker = services.ensure_worker(current_user)
@@ -165,7 +167,7 @@ def api_save_section(section: str):
 
 
 @bp.get("/api/v1/workers/me/profile/<section>/versions")
-@operation("Every saved version of a profile section, newest first", response=VersionListSchema, tags=TAGS)
+@operation("Every saved version of a profile section, newest first", response=VersionListSchema, errors=(403,), tags=TAGS)
 @require_json_api_login
 def api_section_versions(section: str):
     worker = services.ensure_worker(current_user)

@@ -73,7 +73,7 @@ def roster_csv():
 
 @bp.get("/api/v1/enterprise/roster")
 @operation("Enterprise staff: my enterprise's workers with claim state, status (active/departed) and last "
-           "check-in", query=RosterQuerySchema, response=RosterPageSchema, tags=TAGS)
+           "check-in", query=RosterQuerySchema, response=RosterPageSchema, errors=(403,), tags=TAGS)
 @require_json_api_login
 def api_roster():
     enterprise = roster.staff_enterprise(current_user)
@@ -88,14 +88,14 @@ def _api_decide(action: str, affiliation_id: int):
 
 
 @bp.post("/api/v1/enterprise/affiliations/<int:affiliation_id>/confirm")
-@operation("Enterprise staff: confirm a worker's claim", response=AffiliationDecisionSchema, tags=TAGS)
+@operation("Enterprise staff: confirm a worker's claim", response=AffiliationDecisionSchema, errors=(403, 409), tags=TAGS)
 @require_json_api_login
 def api_confirm(affiliation_id: int):
     return _api_decide("confirm", affiliation_id)
 
 
 @bp.post("/api/v1/enterprise/affiliations/<int:affiliation_id>/reject")
-@operation("Enterprise staff: reject a worker's claim", response=AffiliationDecisionSchema, tags=TAGS)
+@operation("Enterprise staff: reject a worker's claim", response=AffiliationDecisionSchema, errors=(403, 409), tags=TAGS)
 @require_json_api_login
 def api_reject(affiliation_id: int):
     return _api_decide("reject", affiliation_id)
@@ -103,7 +103,7 @@ def api_reject(affiliation_id: int):
 
 @bp.post("/api/v1/enterprise/affiliations/<int:affiliation_id>/end")
 @operation("Enterprise staff: end a confirmed affiliation (the worker is told in the app and by SMS)",
-           response=AffiliationDecisionSchema, tags=TAGS)
+           response=AffiliationDecisionSchema, errors=(403, 409), tags=TAGS)
 @require_json_api_login
 def api_end(affiliation_id: int):
     return _api_decide("end", affiliation_id)

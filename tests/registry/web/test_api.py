@@ -24,7 +24,11 @@ def test_openapi_document_lists_operations_with_schemas(client):
     detail = paths["/api/v1/articles/{article_id}"]["get"]
     assert detail["parameters"][0] == {"name": "article_id", "in": "path", "required": True,
                                        "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}}
-    assert "4XX" in register["responses"]
+    # Each refusal the operation can give is listed with the error shape; nothing is lumped into "4XX".
+    assert set(register["responses"]) == {"201", "400", "403", "409", "413", "415", "422", "429"}
+    assert register["responses"]["409"]["content"]["application/json"]["schema"]["required"] == \
+        ["code", "message", "fields"]
+    assert "Retry-After" in register["responses"]["429"]["headers"]
 
 
 def test_docs_page(client):
@@ -121,3 +125,28 @@ def test_the_document_says_array_where_an_answer_is_a_list(client):
         assert schema["type"] == "array" and "properties" in schema["items"], path
     one = paths["/api/v1/articles/{article_id}"]["get"]["responses"]["200"]["content"]["application/json"]
     assert one["schema"].get("type") != "array"
+
+
+def test_the_document_describes_multipart_and_path_dependent_bodies(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    check = paths["/api/v1/face/checks"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert check["properties"]["frames"] == {"type": "array", "items": {"type": "string", "format": "binary"}}
+    assert set(check["required"]) == {"challenge_id", "frames"}
+    chip = paths["/api/v1/workers/me/identity/chip-reads"]["post"]["requestBody"]["content"]["multipart/form-data"]
+    assert {"COM", "SOD", "DG1", "DG16", "aa_challenge"} <= set(chip["schema"]["properties"])
+    review = paths["/api/v1/workers/me/identity/reviews"]["post"]
+    assert set(review["requestBody"]["content"]["multipart/form-data"]["schema"]["required"]) == \
+        {"hand_held", "front", "back"}
+    assert "state" in review["responses"]["201"]["content"]["application/json"]["schema"]["properties"]
+    profile = paths["/api/v1/workers/me/profile/{section}"]["put"]["requestBody"]["content"]["application/json"]
+    shapes = profile["schema"]["anyOf"]
+    assert len(shapes) == 6 and any("entries" in shape["properties"] for shape in shapes)
+    assert all("base_version" in shape["properties"] for shape in shapes)
+
+
+def test_an_empty_service_filter_is_documented_as_any_service(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    service = next(p for p in paths["/api/v1/enterprises"]["get"]["parameters"] if p["name"] == "service")
+    assert service["schema"]["enum"][0] == ""
+    assert client.get("/api/v1/enterprises?service=").status_code == 200
+    assert client.get("/api/v1/enterprises?service=nonsense").status_code == 422
