@@ -11,11 +11,12 @@ from flask_babel import gettext as _
 
 from consent import messages
 from consent.models import DataAccess, SignedConsent, ViewGrant
-from registry.accounts.export import NOTHING, ReadableSection, Table, iso, when
+from registry.accounts.export import ReadableSection, iso, when
 from registry.accounts.models import Account
 from registry.core import signals
 from registry.core.extensions import db
 from registry.core.idnumbers import mask_name
+from registry.web.presenting import NOTHING, Table, joined
 
 SECTION = "consent"
 
@@ -59,7 +60,7 @@ def _grants(condition, other_party) -> list[tuple[dict, str]]:
 
 
 def _scopes(keys: list[str]) -> str:
-    return "、".join(messages.scope_label(key) for key in keys) or NOTHING
+    return joined(messages.scope_label(key) for key in keys)
 
 
 def _reads(reads: list[dict]) -> str:

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from consumers import export, services, views, worker_views
 from registry.core import signals
-from registry.web.home import ACCOUNT, MenuItem
+from registry.web.home import ACCOUNT, HOME, TAB, MenuItem
 
 __all__ = ["init_app", "worker_views"]  # worker_views.py adds the worker's approval pages to views.bp
 
@@ -31,6 +31,9 @@ def page_prompts() -> dict:
 def menu_items(_app) -> list[MenuItem]:
     both, worker = ("consumer", "worker"), ("worker",)
     return [
+        MenuItem(TAB, "consumers.scan_page", lambda: _("Scan"), roles=both, key="scan"),
+        MenuItem(HOME, "consumers.scan_page", lambda: _("Scan a certificate"),
+                 lambda: _("Check a domestic worker at the door"), roles=("consumer",), key="scan"),
         MenuItem(ACCOUNT, "consumers.scan_page", lambda: _("Scan a certificate"), roles=both),
         MenuItem(ACCOUNT, "consumers.my_views", lambda: _("Authorizations received"), roles=both),
         MenuItem(ACCOUNT, "consumers.worker_requests", lambda: _("Requests to view my credit information"),

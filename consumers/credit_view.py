@@ -20,9 +20,12 @@ from registry.core.extensions import db
 from registry.core.idnumbers import mask_name
 from registry.enterprises.models import Enterprise
 from registry.feeds import services as feeds
+from registry.web.presenting import Facts, Table, day, moment
+from workers import messages as worker_messages
 from workers.identity import messages as identity_messages
 from workers.identity import services as identity
 from workers.models import Affiliation, AffiliationState, Worker
+from workers.profile import presenting as profile_presenting
 from workers.profile import services as profile
 from workers.profile.models import ProfileVersion
 from workers.services import effective_status
@@ -38,7 +41,8 @@ class ViewSection:
     as_of: dt.date | dt.datetime | None
     data: dict | None
     notes: list[str] = field(default_factory=list)
-    disputed: bool = False  # the worker contests a record in it; an operator has not decided yet
+    disputed: bool = False
+    blocks: list[Facts | Table] = field(default_factory=list)  # the data in words (empty: shown as labelled data)  # the worker contests a record in it; an operator has not decided yet
 
 
 # Which section of the view shows each kind of record a worker may dispute (profile versions by section name).
@@ -75,16 +79,26 @@ def _section_basic(worker: Worker, account: Account) -> ViewSection:
     data = {"name": mask_name(account.name), "status": effective_status(worker)}
     if section.version is not None:
         data.update(section.data)
+    blocks = [Facts(_("On the platform"), [(_("Name on the certificate"), data["name"]),
+                                           (_("Status"), worker_messages.status_label(data["status"]))]),
+              *profile_presenting.section_blocks("basic", section.data if section.version is not None else None)]
     return ViewSection("basic", _("Basic information"),
-                       _("Registered account; details self-reported by the worker"), section.saved_at, data)
+                       _("Registered account; details self-reported by the worker"), section.saved_at, data,
+                       blocks=blocks)
 
 
 def _section_identity(worker: Worker) -> ViewSection:
     record = identity.latest_verified(worker)
     if record is None:
         return ViewSection("identity", _("Identity verification"), None, None, None)
+    summary = identity.public_summary(record)
+    blocks = [Facts(_("Identity verification"), [
+        (_("Result"), identity_messages.verification_sentence(summary["method"], summary["checks_passed"],
+                                                              summary["checks_failed"])),
+        (_("Document"), worker_messages.document_label(summary["document_kind"])),
+        (_("Verified at"), moment(record.verified_at))])]
     return ViewSection("identity", _("Identity verification"), identity_messages.method_label(record.method),
-                       record.verified_at, identity.public_summary(record))
+                       record.verified_at, summary, blocks=blocks)
 
 
 def _section_work(worker: Worker) -> ViewSection:
@@ -100,15 +114,25 @@ def _section_work(worker: Worker) -> ViewSection:
     data["enterprises"] = enterprises
     if not enterprises and not data["work"]["version"]:
         return ViewSection("work_history", _("Enterprises and work history"), None, None, None)
+    blocks: list[Facts | Table] = []
+    if enterprises:
+        blocks.append(Table(_("Enterprises on the platform"), [_("Enterprise"), _("State"), _("Confirmed at"),
+                                                                _("Ended at")],
+                            [[e["name"], worker_messages.affiliation_label(e["state"]), day(e["confirmed_at"]),
+                              day(e["ended_at"])] for e in enterprises]))
+    blocks += profile_presenting.section_blocks("work", data["work"]["data"] if data["work"]["version"] else None)
     return ViewSection("work_history", _("Enterprises and work history"),
-                       _("Enterprise confirmations on the platform; history self-reported"), saved, data)
+                       _("Enterprise confirmations on the platform; history self-reported"), saved, data,
+                       blocks=blocks)
 
 
 def _section_profile(key: str, title: str, names: tuple[str, ...], worker: Worker) -> ViewSection:
     data, saved = _profile(worker, *names)
     if all(part["version"] is None for part in data.values()):
         return ViewSection(key, title, None, None, None)
-    return ViewSection(key, title, _("Self-reported by the worker"), saved, data)
+    blocks = [block for name in names for block in
+              profile_presenting.section_blocks(name, data[name]["data"] if data[name]["version"] else None)]
+    return ViewSection(key, title, _("Self-reported by the worker"), saved, data, blocks=blocks)
 
 
 def _section_feed(key: str, title: str, account: Account) -> ViewSection:
@@ -134,7 +158,7 @@ def read_sections(grant: ViewGrant) -> list[ViewSection]:
                                              ("training", "service"), worker),
         "insurance_health": lambda: _section_profile("insurance_health", _("Insurance and health checks"),
                                                      ("insurance", "health"), worker),
-        "background_check": lambda: _section_feed("background_check", _("Background check (公安背景核查)"),
+        "background_check": lambda: _section_feed("background_check", _("Police background check"),
                                                    account),
         "tax": lambda: _section_feed("tax", _("Tax information"), account),
         "bank_credit": lambda: _section_feed("bank_credit", _("Bank personal credit summary"), account),

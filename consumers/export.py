@@ -6,11 +6,12 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from consumers.models import ScanAttempt, ViewRequest
-from registry.accounts.export import NOTHING, ReadableSection, Table, iso, when
+from registry.accounts.export import ReadableSection, iso, when
 from registry.accounts.models import Account
 from registry.core import signals
 from registry.core.extensions import db
 from registry.core.idnumbers import mask_name
+from registry.web.presenting import NOTHING, Table
 
 SECTION = "view_requests"
 

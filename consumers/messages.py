@@ -4,12 +4,14 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from consumers.models import RequestState, ViewRequest
+from registry.feeds import messages as feed_messages
 
 
 def field_labels() -> dict[str, str]:
-    """Readable names for the data keys and codes a view shows."""
+    """Readable names for the data keys and codes a view shows (the feeds' own come from the feeds domain)."""
     return {
-        "name": _("Name"), "status": _("Status"), "active": _("Active"), "departed": _("Departed (离职)"),
+        **feed_messages.field_labels(),
+        "name": _("Name"), "status": _("Status"), "active": _("Active"), "departed": _("Departed"),
         "data": _("Details"), "basic": _("Basic information"), "hometown": _("Hometown"),
         "ethnicity": _("Ethnicity"), "education": _("Education"), "languages": _("Languages"),
         "service": _("Service and education"), "service_types": _("Service types"), "skills": _("Skills"),
@@ -17,21 +19,16 @@ def field_labels() -> dict[str, str]:
         "number": _("Number"), "level": _("Level"), "insurance": _("Insurance"), "insurer": _("Insurer"),
         "kind": _("Type"), "policy_number": _("Policy number"), "valid_from": _("Valid from"),
         "valid_to": _("Valid to"), "work": _("Work history"), "employer": _("Employer"),
-        "role": _("Role"), "date_from": _("From"), "date_to": _("To"), "training": _("Training and assessments"),
+        "role": _("Role"), "date_from": _("From"), "date_to": _("To"), "from": _("From"), "to": _("To"),
+        "to.empty": _("present"), "training": _("Training and assessments"),
         "course": _("Course"), "issuer": _("Issuer"), "certificate_number": _("Certificate number"),
         "grade": _("Grade"), "date": _("Date"), "health": _("Health checks"), "institution": _("Institution"),
-        "result": _("Result"), "valid_until": _("Valid until"), "entries": _("Entries"),
+        "valid_until": _("Valid until"), "entries": _("Entries"),
         "enterprises": _("Enterprises"), "credit_code": _("Unified social credit code"),
         "state": _("State"), "confirmed": _("Confirmed"), "ended": _("Ended"), "confirmed_at": _("Confirmed at"),
         "ended_at": _("Ended at"), "method": _("Method"), "document_kind": _("Document"),
         "checks": _("Checks"), "verified_at": _("Verified at"), "simulated": _("Simulated card (demo)"),
-        "no_record": _("No record"), "record_found": _("Record found"), "records": _("Records"),
-        "category": _("Category"), "started_on": _("Started"), "ended_on": _("Ended"), "summary": _("Summary"),
-        "normal": _("Normal"), "arrears": _("Arrears"), "attention": _("Attention"), "adverse": _("Adverse"),
-        "periods": _("Periods"), "period": _("Period"), "filed": _("Filed"), "not_filed": _("Not filed"),
-        "tax_paid": _("Tax paid"), "credit_accounts": _("Credit accounts"),
-        "overdue_accounts": _("Overdue accounts"), "max_overdue_months": _("Longest overdue (months)"),
-        "adverse_records": _("Adverse records"), "passed": _("Passed"), "failed": _("Failed"),
+        "passed": _("Passed"), "failed": _("Failed"),
         "skipped": _("Skipped"), "expired": _("Expired"), "expiring": _("Expiring soon"),
     }
 

@@ -17,6 +17,7 @@ from consent.grants import (
 from consent.messages import scope_label
 from registry.core import clock
 from registry.web.api import schema_to_json
+from registry.web.presenting import as_json
 
 
 class ScanSchema(Schema):
@@ -124,6 +125,9 @@ class CreditSectionSchema(Schema):
     as_of = fields.Raw(allow_none=True)
     data = fields.Raw(allow_none=True, metadata={"description": "null when no data exists for this section"})
     notes = fields.List(fields.String())
+    display = fields.Function(lambda section: [as_json(block) for block in section.blocks],
+                              metadata={"openapi": {"type": "array", "items": {"type": "object"}},
+                                        "description": "the section in words, as blocks of facts or tables"})
     disputed = fields.Boolean(metadata={"description": "a record here is contested by the worker (有异议)"})
 
 

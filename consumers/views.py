@@ -22,7 +22,7 @@ TAGS = ("scan",)
 
 def _scan_payload(result: services.ScanResult) -> dict:
     if result.request is None:
-        message = _("This worker has departed (离职); no credit information is available.")
+        message = _("This worker has departed (no monthly check-in for more than 30 days); no credit information is available.")
     else:
         message = messages.status_message(result.request)
     return {"status": result.status, "worker_name": result.masked_name,
@@ -118,4 +118,4 @@ def api_request(request_id: int):
 @require_json_api_login
 def api_credit_view(grant_id: int):
     grant, sections = credit_view.read_and_log(grant_id, current_user._get_current_object())
-    return dump(CreditViewSchema, {"grant": grant, "sections": [vars(s) for s in sections]})
+    return dump(CreditViewSchema, {"grant": grant, "sections": sections})

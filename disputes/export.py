@@ -6,10 +6,11 @@ from flask_babel import gettext as _
 
 from disputes import messages
 from disputes.models import Dispute
-from registry.accounts.export import NOTHING, ReadableSection, Table, iso, when
+from registry.accounts.export import ReadableSection, iso, when
 from registry.accounts.models import Account
 from registry.core import signals
 from registry.core.extensions import db
+from registry.web.presenting import NOTHING, Table
 
 SECTION = "disputes"
 

@@ -11,7 +11,7 @@ from disputes.models import DisputeState
 def kind_labels() -> dict[str, str]:
     """Each record kind a worker may dispute, in words (the fixed list of `disputes.models.RECORD_KINDS`)."""
     return {
-        "background_check": _("Background check (公安背景核查)"),
+        "background_check": _("Police background check"),
         "tax": _("Tax information"),
         "bank_credit": _("Bank personal credit summary"),
         "affiliation": _("Enterprise affiliation"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -31,8 +31,11 @@ from registry.core.pagination import Page, paginate
 from registry.enterprises.models import Enterprise
 from registry.feeds import services as feeds
 from registry.feeds.models import FeedRecord
+from registry.web.presenting import Facts, moment
+from workers import messages as worker_messages
 from workers import services as workers
 from workers.models import Affiliation, AffiliationState
+from workers.profile import presenting as profile_presenting
 from workers.profile.models import ProfileVersion
 from workers.profile.services import SECTIONS
 
@@ -59,6 +62,7 @@ class Record:
     disputable: bool = True
     disputed: bool = False
     content: dict | None = None
+    blocks: list = field(default_factory=list)  # the content in words (registry.web.presenting blocks)
 
 
 @dataclass
@@ -154,6 +158,20 @@ def _record_content(account: Account, record: Record) -> dict | None:
     return json.loads(version.content)
 
 
+def _record_blocks(account: Account, record: Record, content: dict | None) -> list:
+    """What the record says in words, for the records that have a presentation (feeds are shown labelled)."""
+    if content is None or record.kind in FEED_KINDS:
+        return []
+    if record.kind == "affiliation":
+        return [Facts(messages.kind_label("affiliation"), [
+            (_("Enterprise"), content["enterprise"]), (_("Unified social credit code"), content["credit_code"]),
+            (_("State"), worker_messages.affiliation_label(content["state"])),
+            (_("Claimed at"), moment(content["claimed_at"])), (_("Decided at"), moment(content["decided_at"])),
+            (_("Ended at"), moment(content["ended_at"]))])]
+    version = _own_profile_version(account, record.record_id)
+    return profile_presenting.section_blocks(version.section, content)
+
+
 def disputable_records(account: Account) -> list[Record]:
     """Every record a worker may dispute now, in words, each marked when a dispute about it is open."""
     _require_worker(account)
@@ -245,7 +263,8 @@ def _item(dispute: Dispute, account: Account | None, with_name: bool = False, wi
         record = Record(dispute.record_kind, dispute.record_id, messages.kind_label(dispute.record_kind),
                         messages.record_gone(), disputable=False)
     elif with_content:
-        record = replace(record, content=_record_content(account, record))
+        content = _record_content(account, record)
+        record = replace(record, content=content, blocks=_record_blocks(account, record, content))
     record = replace(record, disputed=dispute.is_open)
     return DisputeItem(dispute, record, account.name if (with_name and account) else None)
 

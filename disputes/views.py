@@ -19,6 +19,7 @@ from disputes.schemas import (
 )
 from registry.accounts.models import Role
 from registry.core.errors import DomainError
+from registry.feeds import messages as feed_messages
 from registry.web.api import dump, load_body, load_query, operation, require_json_api_login
 from registry.web.helpers import flash_success, parse_form, refusal_errors, roles_required
 
@@ -91,6 +92,7 @@ def admin_detail(dispute_id: int):
                 return redirect(url_for("disputes.admin_queue"))
     item = services.get_for_operator(_me(), dispute_id)
     return render_template("disputes/admin_detail.html", item=item, outcomes=messages.outcome_labels(),
+                           labels=feed_messages.field_labels(),
                            disputed_label=messages.disputed_label(), errors=errors,
                            form=request.form), 422 if errors else 200
 

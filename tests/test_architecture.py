@@ -14,8 +14,9 @@ from registry.core.database import Base
 
 ROOT = Path(__file__).resolve().parents[1]
 # The standard rooms (docs/ARCHITECTURE.md) the workers root has; export.py collects the sub-packages' rows
-# for a person's data export, as every domain's export room does.
-WORKERS_ROOT_MODULES = {"__init__.py", "models.py", "services.py", "schemas.py", "views.py", "cli.py", "export.py"}
+# for a person's data export, as every domain's export room does; demo.py seeds the demo workers of every stage.
+WORKERS_ROOT_MODULES = {"__init__.py", "models.py", "services.py", "schemas.py", "views.py", "cli.py", "messages.py", "export.py",
+                        "demo.py"}
 
 
 def test_every_table_is_defined_in_a_models_module():

@@ -1,6 +1,7 @@
 """The Chinese catalog is complete and its compiled form is current."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -45,3 +46,9 @@ def test_pages_follow_browser_language_and_switch(client):
     assert "Household Services Credit Information Platform" in english
     client.get("/?lang=en")
     assert "News and policies" in client.get("/news", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+
+
+def test_no_english_string_carries_chinese_text():
+    """English is the second language: a msgid with Chinese in it ("Departed (离职)") leaks into the English UI."""
+    leaking = [m.id for m in _po() if m.id and re.search(r"[\u4e00-\u9fff]", m.id if isinstance(m.id, str) else m.id[0])]
+    assert not leaking, leaking

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from registry.core import signals
 from registry.web.home import ACCOUNT, HOME, MenuItem
-from workers import export, services, views
+from workers import demo, export, services, views
 from workers.attendance import jobs as attendance_jobs
 from workers.attendance import views as attendance_views
 from workers.certificates import services as certificates
@@ -27,26 +27,29 @@ __all__ = ["attendance_jobs", "attendance_views", "certificate_views", "identity
 
 
 def init_app(app: Flask) -> None:
-    """The pages and API of every sub-package, the menus, and the receivers of other domains' events."""
+    """The pages and API of every sub-package, the menus, the receivers of other domains' events, the demo workers."""
     app.register_blueprint(views.bp)
     signals.menu_items.connect(menu_items)
     signals.enterprise_active_workers.connect(services.count_active_affiliated)
     signals.consent_signing.connect(services.require_verified_identity)
     signals.consent_signed.connect(services.complete_registration)
     signals.consent_revoked.connect(services.withdraw_authorization)
+    signals.next_step.connect(views.registration_next_step)
     for receiver in (certificates.delete_certificates, profile.delete_profile, services.delete_worker_data,
                      identity.delete_identity_data):
         signals.account_deleting.connect(receiver)
     signals.subject_export.connect(export.export_worker)
     signals.subject_export_readable.connect(export.readable_worker)
+    signals.demo_seeding.connect(demo.seed_demo_workers)
+    signals.demo_accounts.connect(demo.demo_accounts)
 
 
 def menu_items(_app) -> list[MenuItem]:
     return [
         MenuItem(HOME, "workers.home", lambda: _("Worker services"),
-                 lambda: _("Profile, check-in and your enterprises"), key="workers"),
+                 lambda: _("Profile, check-in and your enterprises"), roles=("worker",), key="workers"),
         MenuItem(HOME, "workers.roster_page", lambda: _("Enterprise workers"),
-                 lambda: _("For enterprise staff: confirm workers, see check-ins"), key="enterprise-roster"),
+                 lambda: _("Confirm workers, see check-ins"), roles=("enterprise_staff",), key="enterprise-roster"),
         MenuItem(ACCOUNT, "workers.home", lambda: _("Worker services"), roles=("worker",)),
         MenuItem(ACCOUNT, "workers.review_queue", lambda: _("Identity reviews"), roles=("admin",)),
         MenuItem(ACCOUNT, "workers.certificate_page", lambda: _("Credit certificate"), roles=("worker",)),

@@ -12,20 +12,22 @@ import json
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from registry.accounts.export import NOTHING, Facts, ReadableSection, Table, day, iso, text, when, yes_no
+from registry.accounts.export import ReadableSection, iso, when
 from registry.accounts.models import Account
 from registry.audit import services as audit
 from registry.core.extensions import db
 from registry.enterprises import catalog
 from registry.enterprises.models import Enterprise
 from registry.face.models import FaceReference
+from registry.web.presenting import NOTHING, Facts, Table, day, joined, text, yes_no
 from workers.certificates.models import Certificate
 from workers.identity import messages as identity_messages
 from workers.identity.models import IdentityRecord, IdentityReview
+from workers.messages import affiliation_label, document_label, status_label, step_label
 from workers.models import Affiliation, Worker, WorkerNotice
 from workers.profile import services as profile
 from workers.profile.models import ProfileVersion
-from workers.profile.views import education_levels, row_fields, section_titles
+from workers.profile.presenting import education_levels, row_fields, section_titles
 from workers.schemas import notice_text
 from workers.services import effective_status
 
@@ -116,31 +118,12 @@ def _profile_versions(worker: Worker) -> list[dict]:
 
 # --- words -------------------------------------------------------------------------
 
-def _step_label(step: str) -> str:
-    return {"enterprises": _("Choose enterprises"), "identity": _("Verify identity"),
-            "authorization": _("Sign the letter"), "complete": _("Registration complete")}.get(step, step)
-
-
-def _status_label(status: str) -> str:
-    return {"active": _("Active"), "departed": _("Departed")}.get(status, status)
-
-
-def _affiliation_label(state: str) -> str:
-    return {"pending": _("Waiting for confirmation"), "confirmed": _("Confirmed"), "rejected": _("Rejected"),
-            "ended": _("Ended by the enterprise"), "withdrawn": _("Withdrawn")}.get(state, state)
-
-
 def _review_label(state: str) -> str:
     return {"pending": _("Waiting for review"), "approved": _("Approved"), "rejected": _("Rejected")}.get(state, state)
 
 
 def _check_status_label(status: str | None) -> str:
     return {"passed": _("Passed"), "failed": _("Failed"), "skipped": _("Skipped")}.get(status or "", text(status))
-
-
-def _document_label(kind: str) -> str:
-    return {"icao9303": _("Electronic passport or travel document"), "cn_resident_id": _("Resident identity card"),
-            "hand_held_photo": _("Photo of you holding your ID card")}.get(kind, kind)
 
 
 def _identity_result(record: dict) -> str:
@@ -179,8 +162,8 @@ def readable_worker(account: Account, *, sections: dict) -> ReadableSection | No
     record = data["record"]
     blocks: list[Facts | Table] = [
         Facts(_("Worker record"), [
-            (_("Registration step"), _step_label(record["registration_step"])),
-            (_("Status"), _status_label(record["status"])),
+            (_("Registration step"), step_label(record["registration_step"])),
+            (_("Status"), status_label(record["status"])),
             (_("Registered"), when(record["registered_at"])),
             (_("Verified at"), when(record["identity_verified_at"])),
             (_("Signed at"), when(record["authorized_at"])),
@@ -192,19 +175,19 @@ def readable_worker(account: Account, *, sections: dict) -> ReadableSection | No
               [[when(c["at"]), yes_no(c["reactivated"])] for c in data["check_ins"]]),
         Table(_("My enterprises"), [_("Name"), _("Unified social credit code"), _("State"), _("Chosen at"),
                                     _("Confirmed at"), _("Ended at")],
-              [[a["enterprise_name"], a["credit_code"], _affiliation_label(a["state"]), when(a["claimed_at"]),
+              [[a["enterprise_name"], a["credit_code"], affiliation_label(a["state"]), when(a["claimed_at"]),
                 when(a["decided_at"]), when(a["ended_at"])] for a in data["affiliations"]]),
         Table(_("Identity verification"), [_("Time"), _("Method"), _("Document"), _("Checks"), _("Result"),
                                            _("Photo held")],
               [[when(r["created_at"]), identity_messages.method_label(r["method"]),
-                _document_label(r["document_kind"]),
+                document_label(r["document_kind"]),
                 "；".join(f"{identity_messages.check_label(name)}：{_check_status_label(status)}"
                          for name, status in r["checks"].items()) or NOTHING,
                 _identity_result(r), yes_no(r["photo_held"])] for r in data["identity_records"]],
               note=_("The photo from your document's chip is held by the platform; it is not part of this copy.")),
         Table(_("Manual identity review"), [_("Submitted"), _("State"), _("Decided at"), _("Reason"), _("Photos held")],
               [[when(r["submitted_at"]), _review_label(r["state"]), when(r["decided_at"]), text(r["reason"]),
-                "、".join(identity_messages.photo_label(kind) for kind in r["photos_held"])]
+                joined(identity_messages.photo_label(kind) for kind in r["photos_held"])]
                for r in data["identity_reviews"]],
               note=_("The photos you submitted are held by the platform; they are not part of this copy.")),
     ]

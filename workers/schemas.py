@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 
+from registry.web.api import Count
 from workers.models import WorkerNotice
 
 STATES = ("pending", "confirmed", "rejected", "ended", "withdrawn")
@@ -18,7 +19,7 @@ STATUSES = ("active", "departed")
 
 class ClaimSchema(Schema):
     credit_codes = fields.List(fields.String(validate=validate.Length(min=1, max=18)), required=True,
-                               validate=validate.Length(min=1, max=20),
+                               validate=Count(min=1, max=20),
                                metadata={"description": "unified social credit codes (统一社会信用代码)"})
 
 

@@ -17,6 +17,7 @@ from registry.audit import services as audit
 from registry.core import clock
 from registry.core.errors import Conflict, DomainError, Forbidden, NotFound
 from registry.core.extensions import db
+from registry.enterprises import catalog
 from registry.enterprises.models import Enterprise
 from workers.models import (
     OPEN_STATES,
@@ -111,22 +112,35 @@ def list_affiliations(worker: Worker) -> list[tuple[Affiliation, Enterprise]]:
     return [(row[0], row[1]) for row in rows]
 
 
+def closed_enterprise_message(name: str, status: str) -> str:
+    """Why an enterprise whose registration is revoked (吊销) or cancelled (注销) cannot be chosen."""
+    return _("%(name)s cannot be chosen: its registration status is %(status)s.", name=name,
+             status=catalog.STATUSES[status][1])
+
+
 def claim_enterprises(worker: Worker, credit_codes: list[str]) -> list[Affiliation]:
     """Claim to work for the enterprises with these credit codes; each waits for its staff.
 
     Claiming an enterprise already pending or confirmed changes nothing (a
     double submission is harmless); one that was rejected, ended or
-    withdrawn is claimed afresh. Completes the registration step.
+    withdrawn is claimed afresh. Only operating enterprises can be chosen:
+    a revoked or deregistered one is refused by name and status.
+    Completes the registration step.
     """
     codes = list(dict.fromkeys((c or "").strip().upper() for c in credit_codes))
     if not codes:
         raise DomainError(_("Choose at least one enterprise."), code="no_enterprise", status=422,
                           fields={"credit_codes": [_("Choose at least one enterprise.")]})
-    by_code = dict(db.session.execute(sa.select(Enterprise.credit_code, Enterprise.id)
-                                      .where(Enterprise.credit_code.in_(codes))).all())
+    rows = db.session.execute(sa.select(Enterprise.credit_code, Enterprise.id, Enterprise.name, Enterprise.status)
+                              .where(Enterprise.credit_code.in_(codes))).all()
+    by_code = {row.credit_code: row.id for row in rows}
     if len(by_code) != len(codes):
         raise NotFound(_("Some of the chosen enterprises do not exist."), code="enterprise_not_found",
                        fields={"credit_codes": [_("Some of the chosen enterprises do not exist.")]})
+    closed = [closed_enterprise_message(row.name, row.status)
+              for row in sorted(rows, key=lambda r: codes.index(r.credit_code)) if row.status in catalog.CLOSED_STATUSES]
+    if closed:
+        raise Conflict(" ".join(closed), code="enterprise_closed", fields={"credit_codes": closed})
     wanted = [by_code[c] for c in codes]
     existing = {a.enterprise_id: a for a in db.session.scalars(
         sa.select(Affiliation).where(Affiliation.worker_id == worker.account_id))}

@@ -5,10 +5,10 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from registry.accounts.models import Role
+from registry.accounts.models import Account, Role
 from registry.core.errors import DomainError
 from registry.core.extensions import db
-from registry.enterprises import search
+from registry.enterprises import catalog, search
 from registry.enterprises.models import Enterprise
 from registry.web.api import dump, load_body, operation, require_json_api_login
 from registry.web.helpers import (
@@ -17,6 +17,7 @@ from registry.web.helpers import (
     roles_required,
 )
 from workers import services
+from workers.models import RegistrationStep, Worker
 from workers.schemas import AffiliationListSchema, AffiliationSchema, ClaimSchema, notice_text
 
 bp = Blueprint("workers", __name__, template_folder="templates")
@@ -82,8 +83,11 @@ def enterprises_page():
             return redirect(url_for("workers.enterprises_page"))
     status = 422 if errors else 200
     search_api = url_for("enterprises.api_search") if "enterprises.api_search" in current_app.view_functions else ""
+    # Revoked or deregistered enterprises are shown, so the worker knows why, but cannot be ticked.
+    closed = {status: _("Cannot be chosen: %(status)s", status=catalog.STATUSES[status][1])
+              for status in sorted(catalog.CLOSED_STATUSES)}
     return render_template("workers/enterprises.html", worker=worker, q=q, found=found, search_error=search_error,
-                           search_api=search_api,
+                           search_api=search_api, closed=closed,
                            affiliations=services.list_affiliations(worker), errors=errors), status
 
 
@@ -146,3 +150,19 @@ def api_notices():
 def api_notices_read():
     worker = services.ensure_worker(current_user)
     return {"marked_read": services.mark_notices_read(worker)}
+
+
+def registration_next_step(account: Account) -> tuple[str, str] | None:
+    """signals.next_step: a worker who has not finished registering is sent to the step at hand."""
+    if account.role != Role.WORKER.value:
+        return None
+    worker = db.session.get(Worker, account.id)
+    step = worker.registration_step if worker else RegistrationStep.ENTERPRISES.value
+    return {
+        RegistrationStep.ENTERPRISES.value: (url_for("workers.enterprises_page"),
+                                             _("Next step: choose the enterprises you work for")),
+        RegistrationStep.IDENTITY.value: (url_for("workers.identity_page"),
+                                          _("Next step: verify your identity with your ID card and your face")),
+        RegistrationStep.AUTHORIZATION.value: (url_for("consent.letter_page"),
+                                               _("Last step: sign the credit-information authorization letter")),
+    }.get(step)

@@ -13,7 +13,8 @@ __all__ = ["init_app", "jobs"]  # jobs.py registers the SMS job kinds on import
 
 
 def init_app(app: Flask) -> None:
-    """The SMS backend, the session loader, the pages and API, the demo operator; the outbox only outside production."""
+    """The SMS backend, the session loader, the pages and API, the demo operator and household; the outbox only
+    outside production."""
     sms.init_sms(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
@@ -22,6 +23,8 @@ def init_app(app: Flask) -> None:
     if app.config.get("ENV") != "production":
         app.register_blueprint(devtools.bp)
     signals.demo_seeding.connect(demo.seed_demo_operator)
+    signals.demo_seeding.connect(demo.seed_demo_household)
+    signals.demo_accounts.connect(demo.demo_accounts)
     signals.subject_export.connect(export.export_account)
     signals.subject_export_readable.connect(export.readable_account)
     signals.menu_items.connect(menu_items)

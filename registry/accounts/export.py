@@ -23,7 +23,7 @@ from registry.audit import services as audit
 from registry.core import clock, signals, tokens
 from registry.core.extensions import db
 from registry.core.signing import b64url_decode, canonical_json, key_ring
-from registry.web.templating import china_time
+from registry.web.presenting import Facts, Table, moment, text, yes_no
 
 KEY_PURPOSE = "export"
 TOKEN_TYPE = "hscr-export+jws"  # household-services credit registry, subject export
@@ -78,25 +78,6 @@ def signed_export(account: Account) -> str:
 # --- the readable page ----------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Facts:
-    """One record shown as label and value pairs."""
-
-    title: str
-    items: list[tuple[str, str]]
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Table:
-    """Several records of one kind, one row each (empty: the page says there are none)."""
-
-    title: str
-    columns: list[str]
-    rows: list[list[str]]
-    note: str = ""
-
-
-@dataclass(frozen=True)
 class ReadableSection:
     """A domain's section in the reader's language: every code in words, times in China Standard Time."""
 
@@ -105,30 +86,9 @@ class ReadableSection:
     blocks: list[Facts | Table] = field(default_factory=list)
 
 
-NOTHING = "—"
-
-
 def when(value: str | None) -> str:
     """An ISO time of the document as the page shows it (China Standard Time)."""
-    return china_time(dt.datetime.fromisoformat(value), "%Y-%m-%d %H:%M:%S") if value else NOTHING
-
-
-def day(value: str | None) -> str:
-    """An ISO date of the document as the page shows it."""
-    return value or NOTHING
-
-
-def yes_no(value: bool | None) -> str:
-    return _("Yes") if value else _("No")
-
-
-def text(value) -> str:
-    """Free text or a number as it is; nothing as a dash."""
-    if value is None or value == "" or value == []:
-        return NOTHING
-    if isinstance(value, list):
-        return "、".join(str(item) for item in value)
-    return str(value)
+    return moment(value)
 
 
 def readable_export(account: Account) -> tuple[dict, list[ReadableSection]]:

@@ -1,11 +1,11 @@
 """API boundary of accounts."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate
 
 from registry.accounts.models import CodePurpose, Role
+from registry.accounts.names import InvalidName, normalize_name
 from registry.core.idnumbers import (
     InvalidIdNumber,
     InvalidPhone,
@@ -38,6 +38,17 @@ class IdNumberField(fields.String):
             raise ValidationError(str(exc)) from None
 
 
+class PersonNameField(fields.String):
+    """A person's name as on the ID card (registry/accounts/names.py), in its kept form."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return normalize_name(raw)
+        except InvalidName as exc:
+            raise ValidationError(str(exc)) from None
+
+
 CODE_FIELD = dict(required=True, validate=validate.Regexp(r"^\d{6}$", error=_l("Enter the 6-digit code.")))
 
 
@@ -55,15 +66,13 @@ class SendCodeResultSchema(Schema):
 
 class RegisterSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf([r.value for r in (Role.WORKER, Role.CONSUMER)]))
-    name = fields.String(required=True, validate=validate.Length(min=2, max=30))
+    name = PersonNameField(required=True, metadata={
+        "description": "as on the ID card: 2-20 Chinese characters (parts of a minority or foreign name joined "
+                       "by the middle dot U+00B7; look-alike dots are accepted and stored as U+00B7), or Latin "
+                       "letters with spaces, hyphens and apostrophes (2-64)"})
     id_number = IdNumberField(required=True)
     phone = PhoneField(required=True)
     code = fields.String(**CODE_FIELD)
-
-    @validates("name")
-    def _name(self, value: str, **kwargs) -> None:
-        if not value.strip() or any(ch.isdigit() for ch in value):
-            raise ValidationError(_("Enter your name as on your ID card."))
 
 
 class LoginSchema(Schema):

@@ -10,12 +10,14 @@ from flask_babel import gettext as _
 
 from registry.accounts.codes import send_code, verify_code
 from registry.accounts.models import Account, CodePurpose, LoginSession, Role, SmsCode, SmsMessage
+from registry.accounts.names import InvalidName, normalize_name
 from registry.accounts.sms import notify_by_sms
 from registry.audit import services as audit
 from registry.core import clock, signals
 from registry.core.crypto import lookup_hash
 from registry.core.errors import Conflict, DomainError, NotFound
 from registry.core.extensions import db
+from registry.core.idnumbers import age_in_full_years, birth_date_of
 
 
 def find_by_phone(phone: str) -> Account | None:
@@ -32,6 +34,17 @@ def check_role(role: Role) -> None:
     if role not in (Role.WORKER, Role.CONSUMER):
         raise DomainError(_("Only workers and households can register themselves."), code="role_not_allowed",
                           fields={"role": [_("Choose worker or household.")]})
+
+
+def check_worker_age(role: Role, id_number: str, today: dt.date | None = None) -> None:
+    """Refuse a worker younger than WORKER_MIN_AGE by the birth date in the ID number (households: no rule)."""
+    if role is not Role.WORKER:
+        return
+    minimum = int(current_app.config["WORKER_MIN_AGE"])
+    if age_in_full_years(birth_date_of(id_number), today or clock.china_today()) < minimum:
+        message = _("You must be at least %(age)d years old to register as a domestic worker; by the birth date "
+                    "in this ID number you are not yet.", age=minimum)
+        raise DomainError(message, code="under_minimum_age", status=422, fields={"id_number": [message]})
 
 
 def request_registration_code(role: Role, phone: str, client_ip: str | None) -> None:
@@ -70,6 +83,7 @@ def check_registration(role: Role, id_number: str, phone: str) -> None:
 def register(role: Role, name: str, id_number: str, phone: str, code: str) -> Account:
     """Create a worker or household account after the SMS code checks out."""
     check_role(role)
+    check_worker_age(role, id_number)  # what the person typed, so it may be said before the code is tried
     verify_code(phone, CodePurpose.REGISTER, code)
     check_registration(role, id_number, phone)
     account = Account(role=role.value, name=name, id_number=id_number,
@@ -83,6 +97,10 @@ def register(role: Role, name: str, id_number: str, phone: str, code: str) -> Ac
 
 def create_privileged(role: Role, name: str, phone: str) -> Account:
     """Create an admin or enterprise staff account (CLI and admin pages only)."""
+    try:
+        name = normalize_name(name)
+    except InvalidName as exc:
+        raise DomainError(str(exc), code="invalid_name", status=422, fields={"name": [str(exc)]}) from None
     if phone_taken(phone):
         raise Conflict(_("This phone number is already registered."), code="phone_taken")
     account = Account(role=role.value, name=name, phone=phone, phone_hash=lookup_hash(phone, "phone"))

@@ -26,7 +26,7 @@ from registry.core import clock
 from registry.core.errors import DomainError
 from registry.core.idnumbers import mask_id_number, mask_phone
 from registry.web.api import dump, load_body, operation, require_json_api_login
-from registry.web.helpers import client_ip, flash_success, parse_form, refusal_errors, safe_next
+from registry.web.helpers import client_ip, flash_success, next_step, parse_form, refusal_errors, safe_next
 from registry.web.home import account_links
 from registry.web.ratelimit import limit_sign_in
 
@@ -70,6 +70,7 @@ def register():
             data, errors = parse_form(schema, only=("role", "name", "id_number", "phone"))
             if not errors:
                 try:
+                    services.check_worker_age(Role(data["role"]), data["id_number"])  # no code for who cannot register
                     services.request_registration_code(Role(data["role"]), data["phone"], client_ip())
                     code_sent = True
                 except DomainError as exc:
@@ -86,7 +87,9 @@ def register():
                 else:
                     sign_in(account)
                     flash_success(_("Welcome! Your account has been created."))
-                    return redirect(url_for("accounts.personal_center"))
+                    # A worker goes straight on to the first registration step.
+                    following = next_step(account)
+                    return redirect(following[0] if following else url_for("accounts.personal_center"))
             else:
                 code_sent = True
     return _render("accounts/register.html", errors, form=form, code_sent=code_sent)
@@ -197,6 +200,7 @@ def change_phone():
                     services.confirm_old_phone(account, data["code"])
                     session[PHONE_CHANGE_KEY] = (account.id, clock.now().isoformat())
                     code_sent = False
+                    form = {}  # step 2 starts empty: the old number's code is no code for the new one
             elif action in ("send_new", "confirm") and old_phone_confirmed():
                 if action == "send_new":
                     data, errors = parse_form(NewPhoneSchema())

@@ -55,6 +55,9 @@ class DefaultConfig:
     SMS_HOURLY_LIMIT_PER_IP = 30
     # Pagination
     PAGE_SIZE = 20
+    # Registering as a domestic worker needs this age in full years (劳动法 art. 15: no work under 16),
+    # counted from the birth date in the ID number, in China time; households have no age rule.
+    WORKER_MIN_AGE = 16
     # Households' views (consent.grants): the longest grant a worker may give (30 days).
     VIEW_GRANT_MAX_HOURS = 720
     # Signing keys live in the database; each process re-checks for a rotation this often.

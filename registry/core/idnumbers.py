@@ -82,6 +82,22 @@ def birth_date_of(id_number: str) -> dt.date:
     return dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
 
 
+def age_in_full_years(birth: dt.date, today: dt.date) -> int:
+    """Full years (周岁) reached on `today`.
+
+    As Chinese law counts them (民法典 arts. 201-202; the Supreme People's
+    Court counts 周岁 "from the day after the birthday"): an age is reached the
+    day after the birthday, so a person born on 10 May 2010 is 16 from 11 May
+    2026. Born on 29 February: in other years the birthday is 28 February.
+    """
+    try:
+        birthday = birth.replace(year=today.year)
+    except ValueError:  # 29 February in a common year
+        birthday = dt.date(today.year, 2, 28)
+    years = today.year - birth.year
+    return years - 1 if today <= birthday else years
+
+
 def normalize_phone(raw: str) -> str:
     """Validate a mainland mobile number (optionally +86 / 86 prefixed) and return 11 digits."""
     value = re.sub(r"[\s-]", "", raw or "")

@@ -106,7 +106,7 @@ def _svg(text: str, border: int, size: str | None) -> str:
     n = matrix.shape[0]
     size_attrs = f' width="{size}" height="{size}"' if size else ""
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {n} {n}"{size_attrs}'
-            f' shape-rendering="crispEdges" role="img">'
+            f' shape-rendering="crispEdges" aria-hidden="true" focusable="false">'
             f'<rect width="{n}" height="{n}" fill="#fff"/>'
             f'<path fill="#000" d="{_svg_path(matrix)}"/></svg>')
 

@@ -90,6 +90,13 @@ by the platform, or barred. Whatever another person was allowed to see because o
 Sender: the worker's `Account`; keyword `reason`: "departed", "certificate_revoked" or "barred".
 """)
 
+next_step = _signal("next-step", doc="""
+What a signed-in person should do next, if anything is unfinished (a worker's registration step).
+
+Sender: the `Account`. A receiver returns (url, words) or None. Registration lands there, and every
+refusal page offers it as the way on.
+""")
+
 enterprise_active_workers = _signal("enterprise-active-workers", doc="""
 How many active, confirmed workers an enterprise has, for its public page.
 
@@ -110,6 +117,14 @@ demo_seeding = _signal("demo-seeding", doc="""
 
 Sender: the app. Each receiver adds its domain's demo rows (idempotently)
 and returns one line to print; the command commits once at the end.
+""")
+
+demo_accounts = _signal("demo-accounts", doc="""
+Collect the fixed demo accounts `flask demo seed` creates, for the development home page.
+
+Sender: the app. Each receiver returns a list of `registry.web.demo.DemoAccount`
+(phone, role and stage) for the accounts its `demo_seeding` receiver makes.
+Asked only outside production; receivers only read constants.
 """)
 
 readiness_checks = _signal("readiness-checks", doc="""

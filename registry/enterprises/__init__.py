@@ -5,17 +5,19 @@ from flask import Flask
 from flask_babel import gettext as _
 
 from registry.core import signals
-from registry.enterprises import admin, jobs, views
-from registry.web.home import ACCOUNT, HOME, MenuItem
+from registry.enterprises import admin, demo, jobs, views
+from registry.web.home import ACCOUNT, HOME, TAB, MenuItem
 
 # admin.py adds the operator pages to views.bp; jobs.py registers the import job kind.
 __all__ = ["admin", "init_app", "jobs"]
 
 
 def init_app(app: Flask) -> None:
-    """The public search and detail pages, the operator's pages and their menu entries."""
+    """The public search and detail pages, the operator's pages and their menu entries, the demo enterprise."""
     app.register_blueprint(views.bp)
     signals.menu_items.connect(menu_items)
+    signals.demo_seeding.connect(demo.seed_demo_enterprise)
+    signals.demo_accounts.connect(demo.demo_accounts)
 
 
 def menu_items(_app) -> list[MenuItem]:
@@ -23,4 +25,5 @@ def menu_items(_app) -> list[MenuItem]:
         MenuItem(HOME, "enterprises.search_page", lambda: _("Enterprise credit"),
                  lambda: _("Query by region, credit code, name or brand"), key="enterprises"),
         MenuItem(ACCOUNT, "enterprises.admin_list", lambda: _("Enterprise credit records"), roles=("admin",)),
+        MenuItem(TAB, "enterprises.search_page", lambda: _("Enterprise credit"), key="enterprises"),
     ]

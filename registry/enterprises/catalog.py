@@ -40,6 +40,9 @@ STATUSES: dict[str, tuple[str, object]] = {
     "deregistered": ("注销", _l("Deregistered")),
 }
 _STATUS_BY_NAME = {zh: slug for slug, (zh, _label) in STATUSES.items()}
+# 吊销 and 注销: the enterprise no longer exists as an employer, so nobody can newly choose it
+# (停业, suspended, may reopen).
+CLOSED_STATUSES = frozenset({"revoked", "deregistered"})
 
 
 def service_slug(value: str) -> str | None:

@@ -3,7 +3,13 @@
 Every name ends in "（演示）" and every record's source is "演示数据", so no
 one can mistake them for real registrations. Codes are valid GB 32100 codes
 whose organisation part encodes the sequence number: the same --count run
-twice gives the same enterprises (an upsert, not duplicates).
+twice gives the same enterprises (an upsert, not duplicates). Every date lies
+on or before LATEST_DAY, fixed in the past, so no demo record is dated in the
+future and a rerun on another day changes nothing.
+
+`flask demo seed` also adds one demo enterprise of its own (DEMO_ENTERPRISE_CODE,
+outside any --count range) with its staff account (13800000005), the
+enterprise the demo workers work for.
 """
 from __future__ import annotations
 
@@ -11,10 +17,18 @@ import datetime as dt
 import random
 from collections.abc import Iterator
 
-from registry.enterprises import catalog, creditcode, regions
+from flask_babel import gettext as _
+
+from registry.accounts import services as accounts
+from registry.accounts.models import Role
+from registry.enterprises import catalog, creditcode, loader, regions, validation
+from registry.enterprises import services as enterprises
+from registry.web.demo import DemoAccount
 
 DEMO_SOURCE = "演示数据"
 DEMO_MARK = "（演示）"
+# No generated date (registration, commitment, credit record) is later than this day.
+LATEST_DAY = dt.date(2025, 6, 30)
 _TRADE_NAMES = ("安心", "好帮手", "家美", "贴心", "福满", "康乐", "阳光", "金牌", "优佳", "如意", "惠民", "巧手",
                 "温馨", "宜家宜", "悦家", "佳洁", "德馨", "瑞祥", "诚信", "乐邦", "百福", "嘉禾", "新时代", "春晖",
                 "馨月", "宝贝", "童乐", "颐和", "松鹤", "夕阳红", "蓝天", "绿叶", "明珠", "华夏", "红叶", "恒信")
@@ -42,7 +56,7 @@ def _districts() -> list[regions.Region]:
 def _org_part(number: int) -> str:
     # Nine characters of the code alphabet: room for 31**9 distinct enterprises.
     digits = []
-    for _ in range(9):
+    for _digit in range(9):
         number, rest = divmod(number, 31)
         digits.append(creditcode.ALPHABET[rest])
     return "".join(reversed(digits))
@@ -87,14 +101,17 @@ def generate(count: int, start: int = 0, seed: int = 2260) -> Iterator[dict]:
             "business_scope": "家政服务；保洁服务；养老服务（演示数据）",
             "service_types": rnd.sample(services, rnd.randint(1, 4)),
             "status": "operating" if rnd.random() < 0.92 else rnd.choice(("suspended", "revoked", "deregistered")),
-            "commitment_signed_on": (registered + dt.timedelta(days=400)).isoformat() if rnd.random() < 0.6 else None,
+            "commitment_signed_on": min(registered + dt.timedelta(days=400), LATEST_DAY).isoformat()
+            if rnd.random() < 0.6 else None,
             "commitment_text": "本企业承诺依法诚信经营（演示数据）",
             "records": [],
         }
         if rnd.random() < 0.15:
-            for _ in range(rnd.randint(1, 3)):
+            # Within 30 days to about 8 years of registration, and never after LATEST_DAY.
+            latest = min(3000, (LATEST_DAY - registered).days)
+            for _record in range(rnd.randint(1, 3)):
                 kind = rnd.choice(kinds)
-                day = registered + dt.timedelta(days=rnd.randrange(30, 3000))
+                day = registered + dt.timedelta(days=rnd.randrange(30, latest))
                 row["records"].append({
                     "kind": kind, "occurred_on": day.isoformat(),
                     "authority": (city.name if city else "") + rnd.choice(_AUTHORITIES) + "（演示）",
@@ -105,3 +122,55 @@ def generate(count: int, start: int = 0, seed: int = 2260) -> Iterator[dict]:
                     if kind != "reward" else None,
                 })
         yield row
+
+
+# --- the demo enterprise and its staff (`flask demo seed`) ----------------------
+
+# Organisation part 31**9 - 1: beyond every sequence number --count and --start can reach.
+DEMO_ENTERPRISE_CODE = demo_code(31**9 - 1, "110105")
+DEMO_ENTERPRISE_NAME = "北京安心家政服务有限公司" + DEMO_MARK
+DEMO_STAFF_PHONE = "13800000005"
+DEMO_STAFF_NAME = "赵演示"
+
+
+def demo_enterprise_row() -> dict:
+    """The demo enterprise as an import row: operating, a reward and a complaint (shown until 2027-11-04), all
+    dated in the past."""
+    return {
+        "credit_code": DEMO_ENTERPRISE_CODE, "name": DEMO_ENTERPRISE_NAME, "brands": ["安心阿姨"],
+        "district_code": "110105", "address": "朝阳区演示路1号", "legal_representative": "孙演示（演示）",
+        "registered_on": "2016-04-18", "registered_capital": "200",
+        "business_scope": "家政服务；保洁服务；养老服务（演示数据）",
+        "service_types": ["cleaning", "maternity", "childcare", "eldercare"],
+        "status": "operating", "commitment_signed_on": "2018-05-20",
+        "commitment_text": "本企业承诺依法诚信经营（演示数据）",
+        "records": [
+            {"kind": "reward", "occurred_on": "2023-09-12", "authority": "北京市商务局（演示）",
+             "summary": _RECORD_SUMMARIES["reward"], "document_number": "演示〔2023〕18号",
+             "source": DEMO_SOURCE, "valid_until": None},
+            {"kind": "complaint", "occurred_on": "2024-11-05", "authority": "北京市消费者协会（演示）",
+             "summary": _RECORD_SUMMARIES["complaint"], "document_number": "演示〔2024〕306号",
+             "source": DEMO_SOURCE, "valid_until": "2027-11-04"},
+        ],
+    }
+
+
+def seed_demo_enterprise(_app) -> str:
+    """Load the demo enterprise and create its staff account linked to it, each once."""
+    if enterprises.find_by_code(DEMO_ENTERPRISE_CODE) is None:
+        loader.upsert_batch([validation.clean_enterprise(demo_enterprise_row(), default_source=DEMO_SOURCE)],
+                            DEMO_SOURCE)
+    enterprise = enterprises.get_by_code(DEMO_ENTERPRISE_CODE)
+    staff = accounts.find_by_phone(DEMO_STAFF_PHONE)
+    if staff is None:
+        staff = accounts.create_privileged(Role.ENTERPRISE_STAFF, DEMO_STAFF_NAME, DEMO_STAFF_PHONE)
+    if staff.role == Role.ENTERPRISE_STAFF.value and enterprises.staff_enterprise(staff.id) is None:
+        enterprises.add_staff(staff, enterprise, actor_id=None)
+        return f"demo enterprise {DEMO_ENTERPRISE_CODE} with its staff {DEMO_STAFF_PHONE}"
+    return f"demo enterprise {DEMO_ENTERPRISE_CODE} and staff {DEMO_STAFF_PHONE} (already there)"
+
+
+def demo_accounts(_app) -> list[DemoAccount]:
+    return [DemoAccount(DEMO_STAFF_PHONE, lambda: _("Enterprise staff"),
+                        lambda: _("Staff of %(name)s: one worker claim waiting to be confirmed",
+                                  name=DEMO_ENTERPRISE_NAME))]

@@ -1,6 +1,7 @@
 """API boundary of enterprises: query parameters in, profiles and records out."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from marshmallow import (
     Schema,
     ValidationError,
@@ -17,7 +18,7 @@ def _region(level: int):
     def check(code: str) -> None:
         region = regions.table().get(code)
         if region is None or region.level != level:
-            raise ValidationError("Unknown region code.")
+            raise ValidationError(_("Unknown region code."))
     return check
 
 
@@ -42,7 +43,7 @@ class SearchQuerySchema(Schema):
     def city_in_province(self, data, **kwargs):
         province, city = data.get("province"), data.get("city")
         if province and city and regions.table().get(city).parent_code != province:
-            raise ValidationError("The city is not in this province.", "city")
+            raise ValidationError(_("The city is not in this province."), "city")
 
 
 def _region_name(code):

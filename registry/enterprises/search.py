@@ -28,7 +28,7 @@ from sqlalchemy.orm import selectinload
 
 from registry.core.errors import DomainError
 from registry.core.extensions import db
-from registry.enterprises import catalog, creditcode
+from registry.enterprises import catalog, creditcode, messages
 from registry.enterprises.models import FIELD_SEPARATOR, Enterprise
 
 COUNT_CAP = 1000
@@ -88,6 +88,29 @@ class SearchResult:
 class QueryTooShort(DomainError):
     status = 422
     code = "query_too_short"
+
+
+class MistypedCode(DomainError):
+    """A credit code that cannot be right: the message names the wrong position (fields name the parameter)."""
+
+    status = 422
+    code = "credit_code_invalid"
+
+
+def check_typed_code(text: str, field: str, *, always: bool = False) -> None:
+    """Refuse a typed credit code that fails its own check, saying where.
+
+    Search text is taken for a code only when it looks like one
+    (creditcode.looks_like_attempt); `always` checks whatever was given (the
+    exact-code parameter).
+    """
+    if not text or not (always or creditcode.looks_like_attempt(text)):
+        return
+    try:
+        creditcode.validate(text)
+    except creditcode.CreditCodeError as exc:
+        message = messages.credit_code_problem(exc)
+        raise MistypedCode(message, fields={field: [message]}) from None
 
 
 def _fts_phrase(text: str) -> str:
@@ -276,8 +299,11 @@ def _capped_count(select: sa.Select, cap: int | None = None) -> int:
 def search(q: str | None = None, *, province: str | None = None, city: str | None = None,
            service: str | None = None, code: str | None = None, page: int = 1,
            per_page: int = 20) -> SearchResult:
-    """Ranked, paginated search; raises QueryTooShort for one-character queries."""
+    """Ranked, paginated search; raises QueryTooShort for one-character queries and MistypedCode for a
+    credit code (the code parameter, or a query that looks like one) failing its check."""
     q = normalize_text(q or "")[:MAX_QUERY_LENGTH]
+    check_typed_code(code or "", "code", always=True)
+    check_typed_code(q, "q")
     code = creditcode.normalize(code) if code else None
     filters = _filters(province, city, service, code)
     offset = (page - 1) * per_page

@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from registry.accounts.models import Account, Role
@@ -22,7 +23,7 @@ from registry.enterprises.models import (
     EnterpriseBrand,
     EnterpriseStaff,
 )
-from registry.enterprises.search import search_fields
+from registry.enterprises.search import check_typed_code, search_fields
 
 PROFILE_FIELDS = ("name", "province_code", "city_code", "district_code", "address", "legal_representative",
                   "registered_on", "registered_capital_yuan", "business_scope", "status", "commitment_signed_on",
@@ -31,12 +32,14 @@ RECORD_FIELDS = ("kind", "occurred_on", "authority", "summary", "document_number
 
 
 def get_by_code(code: str) -> Enterprise:
-    """An enterprise by credit code, with brands and records loaded; NotFound otherwise."""
+    """An enterprise by credit code, with brands and records loaded; NotFound otherwise (MistypedCode,
+    422, when the code fails its own check: it says which position is wrong)."""
     enterprise = db.session.scalar(
         sa.select(Enterprise).where(Enterprise.credit_code == (code or "").strip().upper())
         .options(selectinload(Enterprise.brands), selectinload(Enterprise.records)))
     if enterprise is None:
-        raise NotFound("enterprise not found")
+        check_typed_code(code, "code")
+        raise NotFound(_("No enterprise has this credit code."))
     return enterprise
 
 
@@ -55,8 +58,8 @@ def save_enterprise(enterprise: Enterprise | None, data: dict, actor_id: int | N
     created = enterprise is None
     if created:
         if find_by_code(data["credit_code"]) is not None:
-            raise Conflict("an enterprise with this credit code exists",
-                           fields={"credit_code": ["already registered"]})
+            raise Conflict(_("An enterprise with this credit code is already registered."),
+                           fields={"credit_code": [_("An enterprise with this credit code is already registered.")]})
         enterprise = Enterprise(credit_code=data["credit_code"])
         db.session.add(enterprise)
     for name in PROFILE_FIELDS:
@@ -80,7 +83,7 @@ def get_record(enterprise: Enterprise, record_id: int) -> CreditRecord:
     """One of an enterprise's records; NotFound otherwise."""
     record = db.session.get(CreditRecord, record_id)
     if record is None or record.enterprise_id != enterprise.id:
-        raise NotFound("credit record not found")
+        raise NotFound(_("This credit record does not exist."))
     return record
 
 
@@ -165,8 +168,8 @@ def staff_enterprise(account_id: int) -> Enterprise | None:
 def add_staff(account, enterprise: Enterprise, actor_id: int | None) -> EnterpriseStaff:
     """Attach an enterprise-staff account to its (one) enterprise; moving it replaces the link."""
     if account.role != Role.ENTERPRISE_STAFF.value:
-        raise DomainError("only enterprise staff accounts can belong to an enterprise",
-                          code="not_enterprise_staff", fields={"phone": ["not an enterprise staff account"]})
+        raise DomainError(_("Only enterprise staff accounts can belong to an enterprise."),
+                          code="not_enterprise_staff", fields={"phone": [_("This is not an enterprise staff account.")]})
     link = db.session.get(EnterpriseStaff, account.id)
     if link is None:
         link = EnterpriseStaff(account_id=account.id, enterprise_id=enterprise.id)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from registry.core.errors import DomainError, NotFound
@@ -11,7 +12,7 @@ from registry.enterprises.schemas import (
     SearchPageSchema,
     SearchQuerySchema,
 )
-from registry.web.api import dump, load_query, operation
+from registry.web.api import dump, load_query, operation, query_arguments
 from registry.web.ratelimit import limit_lookups
 
 bp = Blueprint("enterprises", __name__, template_folder="templates", static_folder="static",
@@ -28,7 +29,7 @@ def _run_search(args: dict) -> search.SearchResult:
 @limit_lookups()
 def search_page():
     """企业信用查询: one box plus region and service filters."""
-    raw = request.args.to_dict()
+    raw = query_arguments()
     errors: dict = {}
     try:
         args = SearchQuerySchema().load(raw)
@@ -36,16 +37,23 @@ def search_page():
         errors = {k: (v if isinstance(v, list) else [str(v)]) for k, v in exc.messages.items()}
         args = SearchQuerySchema().load({k: v for k, v in raw.items() if k not in errors and k == "q"})
     result = None
-    searched = any(raw.get(k) for k in ("q", "province", "city", "code", "service"))
+    searched = any((raw.get(k) or "").strip() for k in ("q", "province", "city", "code", "service"))
     if searched and not errors:
         try:
             result = _run_search(args)
         except DomainError as exc:
             errors = exc.fields or {"q": [exc.message]}
+    # The form sent with nothing in it: say what to enter rather than show nothing.
+    hint = _("Enter a name, brand or unified social credit code, or choose a province, city or service type.") \
+        if "q" in raw and not searched and not errors else None
+    return _search_page(args, result, errors, hint)
+
+
+def _search_page(args: dict, result, errors: dict, hint: str | None = None):
     table = regions.table()
     cities = table.children_of(args["province"]) if args.get("province") else []
     status = 422 if errors else 200
-    return render_template("enterprises/search.html", args=args, result=result, errors=errors,
+    return render_template("enterprises/search.html", args=args, result=result, errors=errors, hint=hint,
                            provinces=table.provinces(), cities=cities, services=catalog.SERVICE_TYPES,
                            regions=table, catalog=catalog), status
 
@@ -54,7 +62,11 @@ def search_page():
 @limit_lookups()
 def detail_page(code: str):
     """One enterprise: profile, current adverse records, full history by kind."""
-    enterprise = services.get_by_code(code)
+    try:
+        enterprise = services.get_by_code(code)
+    except search.MistypedCode as exc:
+        # A code that cannot be right: the search box, holding it, says which position is wrong.
+        return _search_page(SearchQuerySchema().load({"q": code[:200]}), None, {"q": exc.fields["code"]})
     return render_template("enterprises/detail.html", enterprise=enterprise,
                            summary=services.credit_summary(enterprise),
                            workers=services.affiliated_active_workers(enterprise),
@@ -62,16 +74,19 @@ def detail_page(code: str):
 
 
 @bp.get("/api/v1/enterprises")
-@operation("Search enterprises by credit code, name or brand, region and service type (ranked)",
-           query=SearchQuerySchema, response=SearchPageSchema, errors=(429,), tags=("enterprises",))
+@operation("Search enterprises by credit code, name or brand, region and service type (ranked). A code "
+           "(the code parameter, or q that looks like one) failing its check is 422, fields saying which "
+           "position is wrong", query=SearchQuerySchema, response=SearchPageSchema, errors=(429,),
+           tags=("enterprises",))
 @limit_lookups()
 def api_search():
     return dump(SearchPageSchema, _run_search(load_query(SearchQuerySchema)))
 
 
 @bp.get("/api/v1/enterprises/<code>")
-@operation("One enterprise's credit profile and full record history", response=EnterpriseSchema,
-           errors=(429,), tags=("enterprises",))
+@operation("One enterprise's credit profile and full record history; a code failing its check is 422 "
+           "(fields.code says which position is wrong)", response=EnterpriseSchema,
+           errors=(404, 422, 429), tags=("enterprises",))
 @limit_lookups()
 def api_detail(code: str):
     return dump(EnterpriseSchema, services.get_by_code(code))
@@ -84,6 +99,6 @@ def api_regions():
     table = regions.table()
     parent = request.args.get("parent") or None
     if parent and table.get(parent) is None:
-        raise NotFound("unknown region code")
+        raise NotFound(_("Unknown region code."))
     children = table.children_of(parent) if parent else table.provinces()
     return jsonify([{"code": r.code, "name": r.name, "level": r.level} for r in children])

@@ -9,11 +9,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from registry.accounts.export import NOTHING, ReadableSection, Table, iso, when, yes_no
+from registry.accounts.export import ReadableSection, iso, when
 from registry.accounts.models import Account
 from registry.core.extensions import db
 from registry.face import messages
 from registry.face.models import FaceCheck, FaceReference
+from registry.web.presenting import NOTHING, Table, joined, yes_no
 
 SECTION = "face"
 
@@ -60,7 +61,7 @@ def readable_face(account: Account, *, sections: dict) -> ReadableSection | None
                    [[when(c["created_at"]), messages.purpose_label(c["purpose"]),
                      _("Passed") if c["passed"] else _("Failed"),
                      NOTHING if c["passed"] else messages.reason_message(c["reason"] or "unknown"),
-                     "、".join(messages.action_prompt(a) for a in c["actions"]), when(c["used_at"])]
+                     joined(messages.action_prompt(a) for a in c["actions"]), when(c["used_at"])]
                     for c in data["checks"]],
                    note=_("Pictures taken during a check are kept only where the operator requires it; "
                           "they are never part of this copy."))

@@ -22,6 +22,10 @@ OPEN_MOUTH = "open_mouth"
 TURN_LEFT = "turn_left"
 TURN_RIGHT = "turn_right"
 ACTIONS = (BLINK, OPEN_MOUTH, TURN_LEFT, TURN_RIGHT)
+# What one still photo can show. A blink lasts 100-400 ms: nobody can photograph their own,
+# and a photo taken with the eyes shut cannot be framed. Challenges answered by uploaded
+# photos (no camera in the browser) are drawn from these; each is checked exactly as in a burst.
+STILL_ACTIONS = (OPEN_MOUTH, TURN_LEFT, TURN_RIGHT)
 
 
 @dataclass(frozen=True)

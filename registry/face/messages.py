@@ -49,6 +49,16 @@ def action_prompt(action: str) -> str:
     }.get(action, action)
 
 
+def photo_prompt(action: str) -> str | None:
+    """The photo to take for an action when photos are uploaded instead of a camera burst (None: a blink,
+    which no still photo can show)."""
+    return {
+        "open_mouth": _("A photo with your mouth wide open"),
+        "turn_left": _("A photo with your head turned to your left"),
+        "turn_right": _("A photo with your head turned to your right"),
+    }.get(action)
+
+
 def purpose_label(purpose: str) -> str:
     """What a face check was for, in the reader's language."""
     return {

@@ -4,19 +4,24 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from registry.core import clock
-from registry.face.messages import action_prompt, reason_message
-from registry.face.services import PURPOSES, min_frames
+from registry.face.messages import action_prompt, photo_prompt, reason_message
+from registry.face.services import CAPTURES, PURPOSES, min_frames
 from registry.face.settings import setting
 from registry.web.api import Upload
 
 
 class ChallengeRequestSchema(Schema):
     purpose = fields.String(required=True, validate=validate.OneOf(PURPOSES))
+    capture = fields.String(load_default="camera", validate=validate.OneOf(CAPTURES), metadata={
+        "description": "camera (a burst of frames, the default) or photos (no camera: the person uploads "
+                       "photos one by one, so no action a still photo cannot show, such as a blink)"})
 
 
 class ActionSchema(Schema):
     code = fields.String()
     prompt = fields.String(metadata={"description": "Instruction to show, in the request's language"})
+    photo_prompt = fields.String(allow_none=True, metadata={
+        "description": "The photo to take for it when uploading photos (null: no still photo shows it)"})
 
 
 class FaceChallengeSchema(Schema):
@@ -29,7 +34,8 @@ class FaceChallengeSchema(Schema):
     max_frames = fields.Method("get_max_frames")
 
     def get_actions(self, challenge):
-        return [{"code": a, "prompt": action_prompt(a)} for a in challenge.action_list]
+        return [{"code": a, "prompt": action_prompt(a), "photo_prompt": photo_prompt(a)}
+                for a in challenge.action_list]
 
     def get_min_frames(self, challenge):
         return min_frames(challenge)

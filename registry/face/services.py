@@ -24,7 +24,7 @@ from registry.core.errors import Conflict, DomainError, NotFound, RateLimited
 from registry.core.extensions import db
 from registry.face import engine
 from registry.face.imaging import REFERENCE_FORMATS, ImageRejected, decode_image, to_jpeg
-from registry.face.liveness import ACTIONS
+from registry.face.liveness import ACTIONS, STILL_ACTIONS
 from registry.face.messages import reason_message
 from registry.face.models import FaceChallenge, FaceCheck, FaceReference
 from registry.face.providers import CheckRequest, Decision, get_provider
@@ -34,6 +34,8 @@ from registry.web import observability
 log = logging.getLogger(__name__)
 
 PURPOSES = ("registration", "consent", "check_in", "view_approval")
+# How the browser answers a challenge: a camera burst, or photos taken one by one (no camera).
+CAPTURES = ("camera", "photos")
 REFERENCE_SOURCES = ("chip_dg2", "manual_review")
 
 
@@ -98,29 +100,38 @@ def _check_rate_limit(account: Account) -> None:
 
 # --- challenges --------------------------------------------------------------
 
-def _choose_actions() -> tuple[str, ...]:
+def _choose_actions(capture: str = "camera") -> tuple[str, ...]:
+    """Random actions for a challenge. Photos are drawn from what a still photo can show (no blink);
+    the number of actions and every check of the answer are the same either way."""
     forced = setting("FACE_CHALLENGE_ACTIONS_FOR_TESTS")
     # A known sequence defeats the liveness check, so production never honours it.
     if forced and current_app.config.get("ENV") != "production":
         if not all(action in ACTIONS for action in forced):
             raise ValueError("FACE_CHALLENGE_ACTIONS_FOR_TESTS holds an unknown action")
         return tuple(forced)
+    pool = ACTIONS if capture == "camera" else STILL_ACTIONS
     chooser = secrets.SystemRandom()
     count = chooser.randint(int(setting("FACE_CHALLENGE_MIN_ACTIONS")), int(setting("FACE_CHALLENGE_MAX_ACTIONS")))
-    return tuple(chooser.sample(ACTIONS, count))
+    return tuple(chooser.sample(pool, min(count, len(pool))))
 
 
-def issue_challenge(account: Account, purpose: str) -> FaceChallenge:
-    """A random, single-use action sequence bound to the person and purpose."""
+def issue_challenge(account: Account, purpose: str, capture: str = "camera") -> FaceChallenge:
+    """A random, single-use action sequence bound to the person and purpose.
+
+    capture "photos" (the browser has no camera; the person uploads photos)
+    never asks for a blink, which no still photo can show.
+    """
     if purpose not in PURPOSES:
         raise DomainError(_("Unknown purpose."), code="invalid_purpose", status=422,
                           fields={"purpose": [_("Unknown purpose.")]})
+    if capture not in CAPTURES:
+        raise ValueError(f"unknown capture {capture!r}")  # the API's schema refuses it before this
     _check_rate_limit(account)
     if active_reference(account) is None:
         raise Conflict(reason_message("no_reference"), code="no_reference")
     now = clock.now()
     challenge = FaceChallenge(id=secrets.token_urlsafe(18), account_id=account.id, purpose=purpose,
-                              actions=",".join(_choose_actions()), created_at=now,
+                              actions=",".join(_choose_actions(capture)), created_at=now,
                               expires_at=now + dt.timedelta(seconds=int(setting("FACE_CHALLENGE_TTL_SECONDS"))))
     db.session.add(challenge)
     db.session.flush()

@@ -34,12 +34,13 @@ def _read_upload(storage, limit: int) -> bytes:
 
 
 @bp.post("/api/v1/face/challenges")
-@operation("Start a face check: a random, single-use action sequence valid for 2 minutes",
+@operation("Start a face check: a random, single-use action sequence valid for 2 minutes "
+           "(capture photos: none a still photo cannot show)",
            body=ChallengeRequestSchema, response=FaceChallengeSchema, status=201, errors=(409, 429), tags=TAGS)
 @require_json_api_login
 def api_issue_challenge():
     data = load_body(ChallengeRequestSchema)
-    challenge = services.issue_challenge(current_user, data["purpose"])
+    challenge = services.issue_challenge(current_user, data["purpose"], data["capture"])
     return dump(FaceChallengeSchema, challenge, status=201)
 
 

@@ -11,11 +11,12 @@ import json
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from registry.accounts.export import Facts, ReadableSection, Table, day, iso, text, when
+from registry.accounts.export import ReadableSection, iso, when
 from registry.accounts.models import Account
 from registry.core.extensions import db
 from registry.feeds.models import FeedRecord
 from registry.feeds.schemas import KINDS
+from registry.web.presenting import Facts, Table, day, text
 
 SECTION = "feeds"
 
@@ -37,7 +38,7 @@ def export_feeds(account: Account) -> tuple[str, dict] | None:
 
 def _kind_label(kind: str) -> str:
     return {"tax": _("Tax information"), "bank_credit": _("Bank personal credit summary"),
-            "background_check": _("Background check (公安背景核查)")}.get(kind, kind)
+            "background_check": _("Police background check")}.get(kind, kind)
 
 
 def _value_label(value) -> str:

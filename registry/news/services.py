@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from registry.audit import services as audit
 from registry.core import clock
@@ -28,7 +29,7 @@ def get_published(article_id: int) -> Article:
     """A published article or NotFound."""
     article = db.session.scalar(sa.select(Article).where(Article.id == article_id, _visible()))
     if article is None:
-        raise NotFound("article not found")
+        raise NotFound(_("This article does not exist or is not published."))
     return article
 
 
@@ -41,7 +42,7 @@ def get_any(article_id: int) -> Article:
     """Any article by id (admin)."""
     article = db.session.get(Article, article_id)
     if article is None:
-        raise NotFound("article not found")
+        raise NotFound(_("This article does not exist."))
     return article
 
 

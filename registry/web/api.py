@@ -8,8 +8,9 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.routing import IntegerConverter
 
 from registry.core.errors import DomainError
@@ -84,6 +85,50 @@ def _marshmallow_messages() -> dict[str, str]:
     }
 
 
+class Count(validate.Length):
+    """The length of a list: its messages count entries, where Length's count characters."""
+
+    message_min = "Fewer entries than the minimum {min}."
+    message_max = "More entries than the maximum {max}."
+    message_all = "The number of entries must be between {min} and {max}."
+    message_equal = "The number of entries must be {equal}."
+
+
+# marshmallow's (and Count's) length messages: kind, then the numbers they carry.
+_LENGTH_MESSAGES = [
+    (re.compile(r"^Shorter than minimum length (\d+)\.$"), "text_min"),
+    (re.compile(r"^Longer than maximum length (\d+)\.$"), "text_max"),
+    (re.compile(r"^Length must be between (\d+) and (\d+)\.$"), "text_range"),
+    (re.compile(r"^Length must be (\d+)\.$"), "text_equal"),
+    (re.compile(r"^Fewer entries than the minimum (\d+)\.$"), "list_min"),
+    (re.compile(r"^More entries than the maximum (\d+)\.$"), "list_max"),
+    (re.compile(r"^The number of entries must be between (\d+) and (\d+)\.$"), "list_range"),
+    (re.compile(r"^The number of entries must be (\d+)\.$"), "list_equal"),
+]
+
+
+def _length_message(kind: str, numbers: list[int]) -> str:
+    """A length refusal that says the allowed length, in the request's language."""
+    first = numbers[0]
+    if kind == "text_min":
+        if first <= 1:
+            return _("This field may not be empty.")
+        return ngettext("Enter at least %(num)d character.", "Enter at least %(num)d characters.", first)
+    if kind == "text_max":
+        return ngettext("Enter at most %(num)d character.", "Enter at most %(num)d characters.", first)
+    if kind == "text_range":
+        return _("Enter %(min)d to %(max)d characters.", min=first, max=numbers[1])
+    if kind == "text_equal":
+        return ngettext("Enter exactly %(num)d character.", "Enter exactly %(num)d characters.", first)
+    if kind == "list_min":
+        return ngettext("Give at least %(num)d entry.", "Give at least %(num)d entries.", first)
+    if kind == "list_max":
+        return ngettext("Give at most %(num)d entry.", "Give at most %(num)d entries.", first)
+    if kind == "list_range":
+        return _("Give %(min)d to %(max)d entries.", min=first, max=numbers[1])
+    return ngettext("Give exactly %(num)d entry.", "Give exactly %(num)d entries.", first)
+
+
 def localize_messages(messages: Any, table: dict[str, str] | None = None) -> Any:
     """Translate marshmallow's built-in messages, keeping our own as they are."""
     table = table if table is not None else _marshmallow_messages()
@@ -96,9 +141,9 @@ def localize_messages(messages: Any, table: dict[str, str] | None = None) -> Any
             return table[messages]
         if messages.startswith("Must be one of"):
             return _("Choose one of the allowed values.")
-        if messages.startswith("Length must be") or messages.startswith("Shorter than") or \
-                messages.startswith("Longer than"):
-            return _("The length is not allowed.")
+        for pattern, kind in _LENGTH_MESSAGES:
+            if match := pattern.match(messages):
+                return _length_message(kind, [int(n) for n in match.groups()])
         if messages.startswith("Must be greater") or messages.startswith("Must be less"):
             return _("The value is out of range.")
     return messages
@@ -184,10 +229,15 @@ def load_body(schema: type[Schema] | Schema) -> dict[str, Any]:
                                  fields=_flatten_messages(exc.messages)) from None
 
 
+def query_arguments() -> dict[str, str]:
+    """The query string without `lang`, which any page or call may carry (the language switch adds it)."""
+    return {key: value for key, value in request.args.items() if key != "lang"}
+
+
 def load_query(schema: type[Schema] | Schema) -> dict[str, Any]:
     """Parse query-string arguments with a marshmallow schema; 422 on bad input."""
     try:
-        return _schema(schema).load(request.args.to_dict())
+        return _schema(schema).load(query_arguments())
     except ValidationError as exc:
         raise ApiValidationError(_("Some query parameters are not valid."),
                                  fields=_flatten_messages(exc.messages)) from None

@@ -5,10 +5,12 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from registry.core.errors import DomainError
+from registry.web.helpers import next_step
 from registry.web.transaction import note_refusal
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,22 @@ def _http_message(status: int) -> str:
     return messages.get(status, _("Something went wrong."))
 
 
+def _status_title(status: int) -> str:
+    """The page title of a refusal, in words (a person never reads a bare status number)."""
+    titles = {
+        400: _("The request could not be handled"), 401: _("Please log in"), 403: _("Not available to you"),
+        404: _("Not found"), 409: _("Not possible yet"), 410: _("No longer available"),
+        413: _("Too large"), 422: _("Please check what you entered"), 429: _("Please wait a moment"),
+    }
+    return titles.get(status, _("Something went wrong"))
+
+
+def refusal_page(status: int, message: str):
+    """The page of a refusal: why, in words, and the way on (the unfinished step, logging in, home)."""
+    return render_template("error.html", status=status, title=_status_title(status), message=message,
+                           next_step=next_step(current_user) if status < 500 else None), status
+
+
 def register_error_handlers(app: Flask) -> None:
     """Attach handlers so no input produces an unhandled 500."""
 
@@ -59,9 +77,7 @@ def register_error_handlers(app: Flask) -> None:
         note_refusal(error)
         if wants_json():
             return json_error(error.status, error.code, error.message, error.fields, error.retry_after)
-        response = app.make_response(
-            (render_template("error.html", status=error.status, message=error.message), error.status)
-        )
+        response = app.make_response(refusal_page(error.status, error.message))
         if error.retry_after is not None:
             response.headers["Retry-After"] = str(int(error.retry_after))
         return response
@@ -71,7 +87,7 @@ def register_error_handlers(app: Flask) -> None:
         message = _("The form has expired or its security token is missing; reload the page and try again.")
         if wants_json():
             return json_error(400, "csrf_failed", message)
-        return render_template("error.html", status=400, message=message), 400
+        return refusal_page(400, message)
 
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException):
@@ -82,7 +98,7 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             response = json_error(status, _HTTP_CODES.get(status, "error"), message)
         else:
-            response = app.make_response((render_template("error.html", status=status, message=message), status))
+            response = app.make_response(refusal_page(status, message))
         response.headers.update(headers)
         return response
 
@@ -98,4 +114,4 @@ def register_error_handlers(app: Flask) -> None:
         message = _("Something went wrong on our side; nothing was changed.")
         if wants_json():
             return json_error(500, "internal_error", message)
-        return render_template("error.html", status=500, message=message), 500
+        return refusal_page(500, message)

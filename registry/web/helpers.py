@@ -11,6 +11,7 @@ from flask_login import current_user
 from marshmallow import Schema, ValidationError
 from werkzeug.routing import IntegerConverter
 
+from registry.core import signals
 from registry.core.errors import DomainError
 from registry.web.api import localize_messages
 from registry.web.transaction import note_refusal
@@ -69,6 +70,16 @@ def roles_required(*roles: str):
         return wrapper
 
     return decorate
+
+
+def next_step(account) -> tuple[str, str] | None:
+    """(url, words) of the first unfinished step a domain names for this account (signals.next_step)."""
+    if account is None or not getattr(account, "is_authenticated", False):
+        return None
+    for _receiver, answer in signals.next_step.send(account):
+        if answer:
+            return answer
+    return None
 
 
 def safe_next(target: str | None, default: str) -> str:

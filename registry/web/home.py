@@ -14,16 +14,19 @@ import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Blueprint, abort, current_app, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from registry.core import signals
 from registry.core.extensions import db
 from registry.core.signing import PURPOSES, key_ring
+from registry.web import demo
 
 bp = Blueprint("home", __name__)
 
 HOME = "home"        # a tile on the home page, for everyone
 ACCOUNT = "account"  # a link in the personal center (or the admin index), for some roles
+TAB = "tab"          # a tab of the phone's bottom bar, between 首页 and 我的 (its key names the icon)
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,18 @@ def menu(name: str, role: str | None = None) -> list[MenuItem]:
     return items
 
 
+@bp.app_context_processor
+def tab_bar() -> dict:
+    """The bottom tab bar on phones: 首页, the tabs the domains add for this role, 我的."""
+    def tabs() -> list[dict]:
+        role = current_user.role if current_user.is_authenticated else None
+        middle = [{"key": item.key, "url": url_for(item.endpoint), "title": item.title()} for item in menu(TAB, role)]
+        mine = url_for("accounts.personal_center") if role else url_for("accounts.login")
+        return [{"key": "home", "url": url_for("home.index"), "title": _("Home")}, *middle,
+                {"key": "me", "url": mine, "title": _("Me")}]
+    return {"tab_bar": tabs}
+
+
 def account_links(role: str) -> list[dict]:
     """The personal-center links for a role, ready for a template."""
     return [{"url": url_for(item.endpoint), "title": item.title()} for item in menu(ACCOUNT, role)]
@@ -55,10 +70,15 @@ def account_links(role: str) -> list[dict]:
 
 @bp.get("/")
 def index():
-    """首页: the entries of the app and the latest news (the news domain's template global)."""
+    """首页: the entries of the app and the latest news (the news domain's template global); outside
+    production also the demo accounts `flask demo seed` creates (like /dev/outbox, never in production)."""
     entries = [{"key": item.key, "url": url_for(item.endpoint), "title": item.title(),
-                "subtitle": item.subtitle() if item.subtitle else ""} for item in menu(HOME)]
-    return render_template("home.html", extra_home_entries=entries)
+                "subtitle": item.subtitle() if item.subtitle else ""}
+               for item in menu(HOME, current_user.role if current_user.is_authenticated else None)]
+    accounts = []
+    if current_app.config.get("ENV") != "production":
+        accounts = [{"phone": a.phone, "role": a.role(), "stage": a.stage()} for a in demo.demo_accounts()]
+    return render_template("home.html", extra_home_entries=entries, demo_accounts=accounts)
 
 
 @bp.get("/admin")

@@ -37,6 +37,9 @@ def init_app(app: Flask) -> None:
         chosen = request.args.get("lang")
         if chosen in LANGUAGES:
             session["lang"] = chosen
+        care = request.args.get("care")  # 关怀模式: larger text, remembered like the language
+        if care in ("0", "1"):
+            session["care"] = care == "1"
 
     @app.after_request
     def finish_transaction(response):

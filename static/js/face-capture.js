@@ -2,8 +2,10 @@
  * Face capture component (人脸核验): asks the server for a challenge, records a
  * short burst of camera frames while prompting each action, uploads them and
  * shows the decision. Falls back to uploading photos when the camera is
- * refused or missing. Mounts on every [data-face-capture] element; see
- * registry/face/templates/face/_capture.html for the markup and options.
+ * refused or missing: it then asks for a challenge with capture "photos",
+ * whose actions a still photo can show (never a blink). Mounts on every
+ * [data-face-capture] element; see registry/face/templates/face/_capture.html
+ * for the markup and options.
  */
 (function () {
   "use strict";
@@ -56,19 +58,28 @@
       });
   };
 
+  FaceCapture.prototype.askChallenge = function (capture) {
+    var self = this;
+    var body = { purpose: this.root.dataset.purpose, capture: capture };
+    return this.post(this.root.dataset.challengesUrl, body, true).then(function (answer) {
+      if (!answer.ok) { throw new Error(answer.data.message || self.text.network); }
+      self.challenge = answer.data;
+    });
+  };
+
   FaceCapture.prototype.start = function () {
     var self = this;
     this.startButton.disabled = true;
     this.fallback.hidden = true;
     this.say(this.text.starting, "starting");
-    return this.post(this.root.dataset.challengesUrl, { purpose: this.root.dataset.purpose }, true)
-      .then(function (answer) {
-        if (!answer.ok) { throw new Error(answer.data.message || self.text.network); }
-        self.challenge = answer.data;
-        return self.openCamera();
-      })
+    // The camera challenge comes first (a refusal such as "no reference yet" is said before any
+    // camera prompt); without a camera it is left to expire and a photo challenge is asked for.
+    return this.askChallenge("camera")
+      .then(function () { return self.openCamera(); })
       .then(function (opened) {
-        if (!opened) { self.showFallback(); return null; }
+        if (!opened) {
+          return self.askChallenge("photos").then(function () { self.showFallback(); return null; });
+        }
         return self.record().then(function (frames) { return self.upload(frames); });
       })
       .catch(function (error) {
@@ -142,9 +153,15 @@
     list.appendChild(first);
     this.challenge.actions.forEach(function (action) {
       var item = document.createElement("li");
-      item.textContent = self.text.fallback_step.replace("{action}", action.prompt);
+      item.textContent = self.text.fallback_step.replace("{action}", action.photo_prompt || action.prompt);
       list.appendChild(item);
     });
+    // As many photos as the check needs: a last straight one when there are few actions.
+    while (list.children.length < (this.challenge.min_frames || 0)) {
+      var again = document.createElement("li");
+      again.textContent = self.text.fallback_step.replace("{action}", this.text.look);
+      list.appendChild(again);
+    }
     this.fallback.hidden = false;
     this.say("", "fallback");
   };

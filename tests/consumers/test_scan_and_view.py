@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 from consent.grants import DataAccess, ViewGrant
 from registry.accounts.services import erase_account
 from registry.audit.models import AuditEvent
+from registry.core import clock
 from registry.core.signing import KeyRing, b64url, b64url_decode
 from registry.core.tokens import issue
 from registry.feeds import services as feeds
@@ -20,7 +22,10 @@ from tests.factories.http import api_post, form_post, log_in
 from tests.factories.workers import make_worker
 from workers.certificates import services as certificates
 from workers.identity import services as identity
+from workers.identity.models import IdentityRecord
 from workers.models import RegistrationStep, Worker
+from workers.profile import services as profile
+from workers.profile.schemas import SECTION_SCHEMAS
 
 
 def test_scan_approve_view_revoke(setup, db_session):
@@ -65,7 +70,7 @@ def test_feed_data_appears_with_source_and_date(setup, db_session):
     request_id = scan(household_client, certificates.show(worker).token).get_json()["request_id"]
     grant_id = approve(worker_client, account, request_id).get_json()["id"]
     page = household_client.get(f"/views/{grant_id}").get_data(as_text=True)
-    assert "公安机关" in page and "2026-10-01" in page
+    assert "公安机关" in page and "2026年10月1日" in page
     section = {s["key"]: s for s in household_client.get(f"/api/v1/grants/{grant_id}/view").get_json()["sections"]}
     assert section["background_check"]["data"]["result"] == "no_record"
     assert section["background_check"]["source"] == "公安机关"
@@ -264,3 +269,26 @@ def test_the_identity_photo_reaches_the_household_only_under_a_live_grant(setup,
                              .where(DataAccess.section == "identity_photo")) == 1  # the worker sees the read
     assert api_post(worker_client, f"/api/v1/workers/me/grants/{grant_id}/revocation").status_code == 200
     assert household_client.get(f"/requests/{request_id}/photo").status_code == 404
+
+
+def test_the_household_reads_words_not_codes(setup, db_session):
+    """Education, identity checks and dates were shown as `junior_high`, `sod_signature`, ISO timestamps."""
+    account, worker, worker_client, household_client = setup
+    db_session.add(IdentityRecord(
+        worker_id=account.id, method="chip", document_kind="cn_resident_id",
+        checks={"sod_signature": {"status": "passed"}, "active_authentication": {"status": "passed"}},
+        document_verified_at=clock.now(), verified_at=clock.now(), created_at=clock.now()))
+    profile.save_section(worker, "basic", SECTION_SCHEMAS["basic"]().load(
+        {"hometown": "四川成都", "education": "junior_high", "languages": ["普通话", "四川话"]}))
+    request_id = scan(household_client, certificates.show(worker).token).get_json()["request_id"]
+    grant_id = approve(worker_client, account, request_id, scopes=["basic", "identity"]).get_json()["id"]
+    page = household_client.get(f"/views/{grant_id}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "初中" in page and "普通话、四川话" in page and "证件芯片核验通过：" in page and "居民身份证" in page
+    assert "junior_high" not in page and "sod_signature" not in page and "cn_resident_id" not in page
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}", page)
+    english = household_client.get(f"/views/{grant_id}?lang=en").get_data(as_text=True)
+    assert "Junior high school" in english and "普通话, 四川话" in english
+    view = household_client.get(f"/api/v1/grants/{grant_id}/view").get_json()
+    identity_display = {s["key"]: s for s in view["sections"]}["identity"]["display"][0]
+    assert identity_display["items"][0][1].startswith("Identity document chip check passed") or \
+        identity_display["items"][0][1].startswith("证件芯片核验通过")

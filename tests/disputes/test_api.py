@@ -37,7 +37,7 @@ def test_a_worker_disputes_a_record_and_lists_it(client, worker, db_session):
     log_in(client, worker)
     listed = client.get(RECORDS_URL, headers={"Accept-Language": "en"}).get_json()["items"]
     assert listed == [{"kind": "background_check", "record_id": record.id,
-                       "kind_label": "Background check (公安背景核查)",
+                       "kind_label": "Police background check",
                        "description": "From 公安部门, as of 2026-10-01",
                        "disputable": True, "disputed": False}]
     client.get("/?lang=en")  # the rest of the session reads English

@@ -92,6 +92,9 @@ def test_refused_camera_falls_back_to_photo_upload(live, face_video, tmp_path):
 
     def scenario(browser):
         context, page = _new_page(browser, server, app, phone, refuse_camera=True)
+        asked = []
+        page.on("request", lambda r: asked.append(r.post_data_json.get("capture"))
+                if r.url.endswith("/api/v1/face/challenges") else None)
         page.goto(server.url + "/face/check?purpose=consent")
         page.get_by_test_id("face-start").click()
         page.get_by_test_id("face-fallback").wait_for(state="visible")
@@ -102,10 +105,13 @@ def test_refused_camera_falls_back_to_photo_upload(live, face_video, tmp_path):
         page.get_by_test_id("face-upload").click()
         page.wait_for_selector("[data-face-capture][data-state=passed]", timeout=30000)
         context.close()
-        return steps, missing
+        return steps, missing, asked
 
-    steps, missing = support.run_in_browser(face_video, scenario)
-    assert len(steps) == 3 and "right" in steps[1] and "left" in steps[2]
+    steps, missing, asked = support.run_in_browser(face_video, scenario)
+    # Without a camera the component asks for a photo challenge (no blink) and names the photos to take.
+    assert asked == ["camera", "photos"]
+    assert steps == ["Look straight at the camera", "then: A photo with your head turned to your right",
+                     "then: A photo with your head turned to your left"]
     assert missing == "Choose the photos first."
 
 

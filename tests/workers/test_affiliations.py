@@ -67,3 +67,32 @@ def test_enterprises_page_search_and_claim(client, db_session):
     affiliation = db_session.scalars(sa.select(Affiliation)).one()
     assert form_post(client, f"/workers/enterprises/{affiliation.id}/withdraw", {}).status_code == 302
     assert form_post(client, f"/workers/enterprises/{affiliation.id}/withdraw", {}).status_code == 409
+
+
+def test_only_operating_enterprises_can_be_chosen(client, db_session):
+    operating = make_enterprise("阳光家政服务有限公司")
+    suspended = make_enterprise("阳光家政停业分公司", status="停业")
+    deregistered = make_enterprise("阳光家政注销分公司", status="注销")
+    revoked = make_enterprise("阳光家政吊销分公司", status="吊销")
+    account = make_worker()
+    log_in(client, account)
+    client.get("/?lang=en")
+    refused = api_post(client, CLAIMS_URL, {"credit_codes": [operating.credit_code, deregistered.credit_code,
+                                                             revoked.credit_code]})
+    assert refused.status_code == 409 and refused.get_json()["code"] == "enterprise_closed"
+    assert refused.get_json()["fields"]["credit_codes"] == [
+        "阳光家政注销分公司 cannot be chosen: its registration status is Deregistered.",
+        "阳光家政吊销分公司 cannot be chosen: its registration status is Licence revoked."]
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(Affiliation)) == 0
+    page = form_post(client, "/workers/enterprises", {"credit_code": revoked.credit_code})
+    assert page.status_code == 422
+    assert "阳光家政吊销分公司 cannot be chosen" in page.get_data(as_text=True)
+    # The choosing page names the closed ones but offers no box to tick for them.
+    found = client.get("/workers/enterprises?q=阳光家政").get_data(as_text=True)
+    for offered in (operating, suspended):
+        assert f'name="credit_code" value="{offered.credit_code}"' in found
+    for closed in (deregistered, revoked):
+        assert closed.credit_code in found and f'value="{closed.credit_code}"' not in found
+    assert "Cannot be chosen: Deregistered" in found and "Cannot be chosen: Licence revoked" in found
+    assert api_post(client, CLAIMS_URL, {"credit_codes": [operating.credit_code, suspended.credit_code]}
+                    ).status_code == 201

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from tests.factories.accounts import make_account
 from tests.factories.http import api_post, form_post, log_in
 from tests.factories.workers import at_china_time, make_worker
 from workers import services
@@ -40,8 +41,23 @@ def test_pages_need_a_worker_login(client, db_session):
     assert client.get("/enterprise/roster").status_code == 302
 
 
-def test_site_home_links_worker_services(client):
-    assert 'data-testid="entry-workers"' in client.get("/").get_data(as_text=True)
+def test_the_home_tiles_follow_the_role(app, db_session):
+    """A tile a person cannot use is not shown: households saw worker and staff tiles that answered 403."""
+    def tiles(account=None):
+        client = app.test_client()
+        if account is not None:
+            log_in(client, account)
+        return client.get("/").get_data(as_text=True)
+
+    worker, household = make_worker("钱多多"), make_account("consumer", name="郑家")
+    staff = make_account("enterprise_staff", name="赵经理")
+    assert 'data-testid="entry-workers"' in tiles(worker) and 'data-testid="entry-scan"' not in tiles(worker)
+    shown = tiles(household)
+    assert 'data-testid="entry-scan"' in shown
+    assert 'data-testid="entry-workers"' not in shown and 'data-testid="entry-enterprise-roster"' not in shown
+    assert 'data-testid="entry-enterprise-roster"' in tiles(staff)
+    assert 'data-testid="entry-workers"' not in tiles()
+    assert 'data-testid="tab-scan"' in shown and 'data-testid="tab-scan"' not in tiles()  # 扫一扫 one tap away
 
 
 def test_openapi_lists_worker_operations(client):

@@ -1,6 +1,7 @@
 """Monthly check-in (签到): a passed face check against the reference keeps a worker active."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -37,19 +38,24 @@ def check_in(account: Account, face_check_id: int) -> CheckInResult:
         raise Conflict(_("Choose the enterprises you work for before checking in."), code="step_out_of_order")
     face.claim_check(account, face_check_id, PURPOSE)
     was_departed = effective_status(worker) == WorkStatus.DEPARTED.value
-    now = clock.now()
+    record_check_in(worker, clock.now())
+    audit.record("worker.checked_in", subject_id=account.id, face_check_id=face_check_id,
+                 reactivated=was_departed)
+    return CheckInResult(worker, was_departed)
+
+
+def record_check_in(worker: Worker, moment: dt.datetime) -> None:
+    """Restart the worker's 30-day count from a check-in at `moment` (`check_in` after its face check;
+    `flask demo seed` for its demo workers' past check-ins)."""
     # Lock the row (PostgreSQL) so a concurrent sweep batch waits and then
     # re-checks its WHERE against the new due date.
     db.session.refresh(worker, with_for_update=True)
-    worker.last_check_in_at = now
-    worker.due_on = due_on_after(now)
+    worker.last_check_in_at = moment
+    worker.due_on = due_on_after(moment)
     worker.status = WorkStatus.ACTIVE.value
     worker.departed_since = None
     db.session.execute(sa.update(Affiliation).where(Affiliation.worker_id == worker.account_id)
                        .values(worker_due_on=worker.due_on).execution_options(synchronize_session="fetch"))
     db.session.flush()
-    audit.record("worker.checked_in", subject_id=account.id, face_check_id=face_check_id,
-                 reactivated=was_departed)
-    return CheckInResult(worker, was_departed)
 
 

@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 class CertificateTokenSchema(Schema):
     token = fields.String(metadata={"description": "JWS compact (EdDSA); verify with /.well-known/jwks.json"})
     fallback_code = fields.String(metadata={"description": "10 characters for manual entry"})
+    fallback_code_display = fields.String(metadata={"description": "the same code in printed groups (JP4JZ-GZWKK)"})
     expires_at = fields.DateTime()
     svg = fields.String(metadata={"description": "the QR code (error correction M) as inline SVG"})
     status = fields.String()

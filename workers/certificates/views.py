@@ -45,6 +45,7 @@ def certificate_page():
 def api_certificate():
     shown, status = _shown()
     return dump(CertificateTokenSchema, {"token": shown.token, "fallback_code": shown.fallback_code,
+                                    "fallback_code_display": qr.format_fallback_code(shown.fallback_code),
                                     "expires_at": shown.expires_at, "svg": qr.render_svg(shown.token),
                                     "status": status})
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from registry.web.presenting import joined
+
 
 def method_label(method: str) -> str:
     """The method's name in the reader's language."""
@@ -29,6 +31,17 @@ def check_label(name: str) -> str:
         "face_binding": _("Card photo"),
         "operator_review": _("Checked by an operator"),
     }.get(name, name)
+
+
+def verification_sentence(method: str, passed: list[str], failed: list[str]) -> str:
+    """The result as a sentence: 证件芯片核验通过：签发机关签名有效、……."""
+    checks = joined(check_label(name) for name in passed) if passed else ""
+    if failed:
+        return _("%(method)s: not passed (%(failed)s)", method=method_label(method),
+                 failed=joined(check_label(name) for name in failed))
+    if checks:
+        return _("%(method)s passed: %(checks)s", method=method_label(method), checks=checks)
+    return _("%(method)s passed", method=method_label(method))
 
 
 def failure_message(code: str | None) -> str:

@@ -93,10 +93,13 @@ def _require_operator(operator: Account) -> None:
         raise Forbidden(_("Only operators review identity photos."), code="not_an_operator")
 
 
-def _decidable(review: IdentityReview, reason: str) -> str:
+def _decidable(review: IdentityReview, reason: str, required: bool = True) -> str | None:
+    """The decision's reason: a rejection needs one (the worker reads it), an approval may have one."""
     if review.state != ReviewState.PENDING:
         raise Conflict(_("This submission has already been decided."), code="review_decided")
     text = (reason or "").strip()
+    if not text and not required:
+        return None
     if not text or len(text) > MAX_REASON:
         message = _("Give a reason of at most %(n)d characters.", n=MAX_REASON)
         raise DomainError(message, code="reason_required", status=422, fields={"reason": [message]})
@@ -107,7 +110,7 @@ def approve(review_id: int, operator: Account, reason: str) -> IdentityReview:
     """Approve: the hand-held photo becomes the face reference and the identity step is complete."""
     _require_operator(operator)
     review = get_review(review_id)
-    text = _decidable(review, reason)
+    text = _decidable(review, reason, required=False)
     worker = db.session.get(Worker, review.worker_id)
     if worker.identity_verified_at is not None:
         # Proven meanwhile (chip and face): approving would silently replace the face reference.

@@ -13,7 +13,6 @@ from registry.accounts.models import Account, Role
 from registry.audit import services as audit
 from registry.core.errors import DomainError
 from registry.core.extensions import db
-from registry.core.idnumbers import mask_id_number
 from registry.web.api import ApiValidationError, dump, load_body, operation, require_json_api_login
 from registry.web.helpers import (
     flash_success,
@@ -173,10 +172,11 @@ def review_detail(review_id: int):
             flash_success(_("The decision has been saved."))
             return redirect(url_for("workers.review_queue"))
     account = db.session.get(Account, review.worker_id)
+    # The reviewer compares the full ID number with the card in the photo; the look is audited.
     audit.record("worker.identity_review_viewed", subject_id=review.worker_id, actor_id=current_user.id,
-                 review_id=review.id)
+                 review_id=review.id, id_number_shown=True)
     return render_template("workers/review_detail.html", review=review, account=account,
-                           masked_id=mask_id_number(account.id_number), kinds=identity_review.PHOTO_KINDS,
+                           kinds=identity_review.PHOTO_KINDS,
                            photo_label=messages.photo_label, errors=errors,
                            form=request.form), 422 if errors else 200
 

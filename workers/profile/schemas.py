@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from registry.enterprises import catalog
+from registry.web.api import Count
 
 
 def _text(max_length: int, required: bool = True, **kwargs) -> fields.String:
@@ -14,12 +15,17 @@ def _text(max_length: int, required: bool = True, **kwargs) -> fields.String:
 
 
 class _Strict(Schema):
-    """Trim text, turn empty optional text into null."""
+    """Trim text, turn empty optional values (text or dates) into null.
+
+    Keys are the names the data arrives under: a field's data_key when it has
+    one (a work entry's empty "to" is an open end, a current job).
+    """
 
     def load(self, data, *args, **kwargs):
         if isinstance(data, dict):
+            by_key = {field.data_key or name: field for name, field in self.fields.items()}
             data = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()}
-            data = {k: (None if v == "" and k in self.fields and not self.fields[k].required else v)
+            data = {k: (None if v == "" and k in by_key and not by_key[k].required else v)
                     for k, v in data.items()}
         return super().load(data, *args, **kwargs)
 
@@ -37,7 +43,7 @@ class BasicSchema(_Strict):
     education = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
         ("primary", "junior_high", "senior_high", "vocational", "college", "bachelor", "postgraduate")))
     languages = fields.List(fields.String(validate=validate.Length(min=1, max=30)), load_default=list,
-                            validate=validate.Length(max=10))
+                            validate=Count(max=10))
 
 
 class SkillCertificateSchema(_Strict):
@@ -50,12 +56,12 @@ class ServiceSchema(_Strict):
     """服务与教育."""
 
     service_types = fields.List(fields.String(validate=validate.OneOf(list(catalog.SERVICE_TYPES))),
-                                load_default=list, validate=validate.Length(max=len(catalog.SERVICE_TYPES)))
+                                load_default=list, validate=Count(max=len(catalog.SERVICE_TYPES)))
     skills = fields.List(fields.String(validate=validate.Length(min=1, max=50)), load_default=list,
-                         validate=validate.Length(max=20))
+                         validate=Count(max=20))
     years_experience = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=60))
     certificates = fields.List(fields.Nested(SkillCertificateSchema), load_default=list,
-                               validate=validate.Length(max=20))
+                               validate=Count(max=20))
 
 
 class InsuranceSchema(_Strict):
@@ -109,7 +115,7 @@ class HealthSchema(_Strict):
 
 
 def _entries(schema: type[Schema]) -> fields.List:
-    return fields.List(fields.Nested(schema), required=True, validate=validate.Length(max=30))
+    return fields.List(fields.Nested(schema), required=True, validate=Count(max=30))
 
 
 class InsuranceSectionSchema(Schema):

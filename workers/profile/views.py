@@ -14,42 +14,13 @@ from registry.web.api import dump, load_body, localize_messages, operation, requ
 from registry.web.helpers import flash_success, refusal_errors, roles_required
 from workers import services
 from workers.profile import services as profile
+from workers.profile.presenting import education_levels, row_fields, section_titles
 from workers.profile.schemas import ProfileSchema, ProfileSectionSchema, VersionListSchema
 from workers.views import bp
 
 TAGS = ("workers",)
 _LIST_SPLIT = re.compile(r"[,，、;；\n]+")
 ROW_PREFIX = {"service": "certificates"}  # other list sections use "entries"
-
-
-def section_titles() -> dict[str, str]:
-    """Section names as the real app shows them."""
-    return {"basic": _("Basic information"), "service": _("Service and education"), "insurance": _("Insurance"),
-            "work": _("Work history"), "training": _("Training and assessments"), "health": _("Health checks")}
-
-
-def row_fields(section: str) -> list[tuple[str, str, str]]:
-    """(key, label, input type) of one row of a list section (or the service section's certificates)."""
-    return {
-        "service": [("name", _("Certificate"), "text"), ("number", _("Certificate number"), "text"),
-                    ("level", _("Level"), "text")],
-        "insurance": [("insurer", _("Insurer"), "text"), ("kind", _("Type of insurance"), "text"),
-                      ("policy_number", _("Policy number"), "text"), ("valid_from", _("Valid from"), "date"),
-                      ("valid_to", _("Valid to"), "date")],
-        "work": [("employer", _("Employer"), "text"), ("role", _("Role"), "text"), ("from", _("From"), "date"),
-                 ("to", _("To (empty if current)"), "date")],
-        "training": [("course", _("Course or assessment"), "text"), ("issuer", _("Issued by"), "text"),
-                     ("certificate_number", _("Certificate number"), "text"), ("grade", _("Grade"), "text"),
-                     ("date", _("Date"), "date")],
-        "health": [("institution", _("Institution"), "text"), ("date", _("Date of check"), "date"),
-                   ("result", _("Result"), "text"), ("valid_until", _("Valid until"), "date")],
-    }.get(section, [])
-
-
-def education_levels() -> dict[str, str]:
-    return {"primary": _("Primary school"), "junior_high": _("Junior high school"),
-            "senior_high": _("Senior high school"), "vocational": _("Vocational school"),
-            "college": _("College"), "bachelor": _("Bachelor's degree"), "postgraduate": _("Postgraduate")}
 
 
 def _split(text: str) -> list[str]:

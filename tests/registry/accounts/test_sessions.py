@@ -185,3 +185,13 @@ def test_sessions_expire_and_forged_ids_are_refused(client, db_session, move_clo
     assert client.get("/api/v1/me").status_code == 401
     for forged in ("1:1", "s:", "s:" + "A" * 43, "x" * 500, ""):
         assert load_session_account(forged) is None
+
+
+def test_phone_change_step_two_does_not_offer_the_old_code(client, db_session):
+    account = make_account()
+    log_in(client, account)
+    form_post(client, "/me/phone", {"action": "send_old"})
+    old_code = last_code(account.phone)
+    step_two = form_post(client, "/me/phone", {"action": "verify_old", "code": old_code}).get_data(as_text=True)
+    assert 'data-testid="new-phone-form"' in step_two
+    assert old_code not in step_two and 'name="code" value=""' in step_two

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from registry.core.idnumbers import (
     InvalidIdNumber,
     InvalidPhone,
+    age_in_full_years,
     birth_date_of,
     id_check_char,
     mask_id_number,
@@ -92,3 +93,13 @@ def test_masks():
     assert mask_name("王小明") == "王*明"
     assert mask_name("李四") == "李*"
     assert mask_id_number(None) == "" and mask_phone("") == ""
+
+
+def test_age_in_full_years_is_reached_the_day_after_the_birthday():
+    born = dt.date(2010, 5, 10)
+    assert age_in_full_years(born, dt.date(2026, 5, 10)) == 15
+    assert age_in_full_years(born, dt.date(2026, 5, 11)) == 16
+    assert age_in_full_years(born, dt.date(2027, 1, 1)) == 16
+    leap = dt.date(2008, 2, 29)
+    assert age_in_full_years(leap, dt.date(2024, 2, 29)) == 15 and age_in_full_years(leap, dt.date(2024, 3, 1)) == 16
+    assert age_in_full_years(leap, dt.date(2025, 2, 28)) == 16 and age_in_full_years(leap, dt.date(2025, 3, 1)) == 17

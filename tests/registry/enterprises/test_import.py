@@ -145,7 +145,7 @@ def test_cli_import_export_and_add_staff(runner, tmp_path):
     assert services.staff_enterprise(staff.id).credit_code == rows[0]["credit_code"]
     consumer = make_account(role="consumer")
     result = runner.invoke(args=["enterprises", "add-staff", "--phone", consumer.phone, "--code", rows[0]["credit_code"]])
-    assert result.exit_code != 0 and "enterprise staff" in result.output
+    assert result.exit_code != 0 and "企业工作人员" in result.output  # the CLI speaks the default language
 
 
 def test_demo_enterprises_are_valid_and_rerunnable(runner):

@@ -118,3 +118,32 @@ def test_admin_attaches_staff_accounts(client):
     assert services.staff_enterprise(consumer.id) is None
     form_post(client, f"/admin/enterprises/{other.credit_code}/staff", {"phone": "13000000000"})
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Enterprise)) == 2
+
+
+def test_an_empty_search_says_what_to_enter(client):
+    client.get("/?lang=en")
+    make_enterprise(name="空查询测试家政")
+    for url in ("/enterprises?q=", "/enterprises?q=%20%20&province=&city=&service="):
+        page = client.get(url)
+        text = page.get_data(as_text=True)
+        assert page.status_code == 200 and 'data-testid="search-hint"' in text, url
+        assert "Enter a name, brand or unified social credit code" in text
+        assert 'data-testid="enterprise-results"' not in text  # not every enterprise
+    assert 'data-testid="search-hint"' not in client.get("/enterprises").get_data(as_text=True)
+
+
+def test_enterprise_refusals_are_words(client):
+    client.get("/?lang=en")
+    missing = client.get(f"/api/v1/enterprises/{make_code()}").get_json()
+    assert missing["message"] == "No enterprise has this credit code."
+    assert client.get("/api/v1/regions?parent=abc").get_json()["message"] == "Unknown region code."
+
+
+def test_registered_capital_reads_in_the_readers_language(client):
+    enterprise = make_enterprise(name="资本测试家政", registered_capital="500", brands=["甲牌", "乙牌"])
+    chinese = client.get(f"/enterprises/{enterprise.credit_code}").get_data(as_text=True)
+    assert 'data-testid="registered-capital">500万元<' in chinese and "甲牌、乙牌" in chinese
+    client.get("/?lang=en")
+    english = client.get(f"/enterprises/{enterprise.credit_code}").get_data(as_text=True)
+    assert 'data-testid="registered-capital">CNY 5,000,000<' in english and "甲牌, 乙牌" in english
+    assert "ten thousand yuan" not in english

@@ -159,3 +159,35 @@ def test_city_filter_gives_the_same_results_either_way(sample, monkeypatch, city
     assert [result.tiers[e.id] for e in result.items] == ["prefix", "substring"]
     assert names(search.search("洁净家", city="310100")) == ["上海洁净家政有限公司"]
     assert names(search.search("洁净家", city="440300")) == []
+
+
+def _mistyped(code: str) -> str:
+    """The code with a wrong check character (what a slip of one character gives)."""
+    return code[:17] + ("1" if code[17] != "1" else "2")
+
+
+def test_a_mistyped_code_says_which_position_is_wrong(client, sample):
+    client.get("/?lang=en")
+    code = sample["other"].credit_code
+    wrong = _mistyped(code)
+    expected = f"The check character (position 18) should be {code[17]}, not {wrong[17]}"
+    for params, field in (({"code": wrong}, "code"), ({"q": wrong}, "q"), ({"q": wrong.lower()}, "q")):
+        status, body = api(client, **params)
+        assert status == 422 and body["code"] == "credit_code_invalid", body
+        assert expected in body["fields"][field][0]
+    status, body = api(client, q=code[:5] + "O" + code[6:])
+    assert status == 422 and "Position 6: “O” does not occur" in body["fields"]["q"][0]
+    status, body = api(client, q=code[:17])
+    assert status == 422 and "this one has 17" in body["fields"]["q"][0]
+    assert api(client, code="9111")[1]["fields"]["code"][0].endswith("this one has 4.")
+    # The detail API and page say it too, instead of "not found".
+    detail = client.get(f"/api/v1/enterprises/{wrong}")
+    assert detail.status_code == 422 and expected in detail.get_json()["fields"]["code"][0]
+    page = client.get(f"/enterprises/{wrong}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 422 and expected in text and f'value="{wrong}"' in text  # in the search box
+    assert client.get(f"/enterprises?q={wrong}").status_code == 422
+    assert expected in client.get(f"/enterprises?code={wrong}").get_data(as_text=True)
+    # A right code still finds its enterprise; text that is no code is still searched as words.
+    assert api(client, q=code)[1]["items"][0]["credit_code"] == code
+    assert api(client, q="clean")[0] == 200

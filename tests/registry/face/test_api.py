@@ -34,7 +34,8 @@ def test_challenge_then_check_passes(signed_in):
     response = api_post(signed_in, "/api/v1/face/challenges", {"purpose": "check_in"})
     assert response.status_code == 201, response.get_json()
     challenge = response.get_json()
-    assert challenge["actions"] == [{"code": "turn_right", "prompt": "Turn your head slowly to your right"}]
+    assert challenge["actions"] == [{"code": "turn_right", "prompt": "Turn your head slowly to your right",
+                                     "photo_prompt": "A photo with your head turned to your right"}]
     assert 118 <= challenge["expires_in"] <= 120 and challenge["min_frames"] == 3 and challenge["max_frames"] == 15
     response = upload(signed_in, challenge["id"], P.frames(F, F, R, R))
     assert response.status_code == 201
@@ -42,6 +43,17 @@ def test_challenge_then_check_passes(signed_in):
     assert decision["passed"] is True and decision["reason"] is None and decision["purpose"] == "check_in"
     assert decision["message"] == "Face verification passed."
     assert signed_in.get(f"/api/v1/face/checks/{decision['id']}").get_json()["id"] == decision["id"]
+
+
+def test_a_photo_challenge_names_the_photos_to_take(signed_in, face_config):
+    face_config(FACE_CHALLENGE_ACTIONS_FOR_TESTS=None)
+    for _ in range(20):
+        response = api_post(signed_in, "/api/v1/face/challenges", {"purpose": "check_in", "capture": "photos"})
+        assert response.status_code == 201, response.get_json()
+        actions = response.get_json()["actions"]
+        assert actions and all(a["code"] != "blink" and a["photo_prompt"].startswith("A photo with") for a in actions)
+    bad = api_post(signed_in, "/api/v1/face/challenges", {"purpose": "check_in", "capture": "fax"})
+    assert bad.status_code == 422 and "capture" in bad.get_json()["fields"]
 
 
 def test_a_refused_check_is_recorded_and_named(signed_in):

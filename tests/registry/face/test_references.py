@@ -8,7 +8,7 @@ from registry.accounts.services import erase_account
 from registry.core.errors import Conflict, DomainError
 from registry.core.extensions import db
 from registry.face import services
-from registry.face.liveness import ACTIONS
+from registry.face.liveness import ACTIONS, BLINK, STILL_ACTIONS
 from registry.face.models import FaceChallenge, FaceCheck, FaceReference
 from registry.face.providers import Decision, Enrollment
 from tests.factories import photos as P
@@ -73,6 +73,20 @@ def test_challenges_are_random_short_and_bound(app, worker):
         assert challenge.account_id == worker.id and len(challenge.id) >= 24
         sequences.add(actions)
     assert len(sequences) > 3
+
+
+def test_photo_challenges_ask_only_for_what_a_still_photo_shows(app, worker):
+    """No camera: the person uploads photos, and no photo can show a blink; the camera's pool is unchanged."""
+    photo_actions, camera_actions = set(), set()
+    for _ in range(60):
+        challenge = services.issue_challenge(worker, "check_in", "photos")
+        assert 1 <= len(challenge.action_list) <= 2 and set(challenge.action_list) <= set(STILL_ACTIONS)
+        photo_actions |= set(challenge.action_list)
+        camera_actions |= set(services.issue_challenge(worker, "check_in").action_list)
+    assert BLINK not in photo_actions and photo_actions == set(STILL_ACTIONS)
+    assert camera_actions == set(ACTIONS)  # a camera check still asks for a blink too
+    with pytest.raises(ValueError):
+        services.issue_challenge(worker, "check_in", "fax")
 
 
 def test_challenge_needs_a_known_purpose_and_a_reference(app, worker):

@@ -94,3 +94,19 @@ def test_only_admins_edit(client, db_session):
     anonymous = client.application.test_client()
     assert anonymous.get("/admin/news").status_code == 302
     assert client.get("/admin/news/999/edit").status_code == 403
+
+
+def test_a_missing_article_is_refused_in_words_not_code(client, db_session):
+    client.get("/?lang=en")
+    body = client.get("/api/v1/articles/999999").get_json()
+    assert body["code"] == "not_found" and body["message"] == "This article does not exist or is not published."
+    assert "article not found" not in client.get("/news/999999").get_data(as_text=True)
+
+
+def test_the_pager_says_next_and_previous_page(client, db_session):
+    for n in range(45):
+        publish(title=f"翻页{n:02d}")
+    client.get("/?lang=en")
+    middle = client.get("/news?page=2").get_data(as_text=True)
+    assert ">Next page</a>" in middle and ">Previous page</a>" in middle
+    assert ">Next</a>" not in middle  # "Next" is a step of a form (下一步), not a page (下一页)

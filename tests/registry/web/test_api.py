@@ -7,6 +7,7 @@ import pytest
 from werkzeug.routing import IntegerConverter
 
 from registry.app import create_app
+from registry.web.api import localize_messages
 from tests.factories.accounts import make_account
 from tests.factories.app import app_settings
 from tests.factories.http import log_in
@@ -150,3 +151,17 @@ def test_an_empty_service_filter_is_documented_as_any_service(client):
     assert service["schema"]["enum"][0] == ""
     assert client.get("/api/v1/enterprises?service=").status_code == 200
     assert client.get("/api/v1/enterprises?service=nonsense").status_code == 422
+
+
+def test_length_refusals_say_the_allowed_length(app):
+    with app.test_request_context("/?lang=en"):
+        assert localize_messages(["Longer than maximum length 100."]) == ["Enter at most 100 characters."]
+        assert localize_messages("Shorter than minimum length 2.") == "Enter at least 2 characters."
+        assert localize_messages("Shorter than minimum length 1.") == "This field may not be empty."
+        assert localize_messages("Length must be between 2 and 30.") == "Enter 2 to 30 characters."
+        assert localize_messages("Length must be 6.") == "Enter exactly 6 characters."
+        # Lists count entries, not characters.
+        assert localize_messages({"entries": ["More entries than the maximum 30."]}) == {
+            "entries": ["Give at most 30 entries."]}
+        assert localize_messages("Fewer entries than the minimum 1.") == "Give at least 1 entry."
+        assert "The length is not allowed." not in str(localize_messages(["Longer than maximum length 5."]))

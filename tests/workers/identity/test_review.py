@@ -215,6 +215,8 @@ def test_worker_uploads_and_operator_decides_through_the_pages(app, client, work
     assert f"/admin/identity/reviews/{review.id}" in queue
     detail = admin.get(f"/admin/identity/reviews/{review.id}")
     assert detail.status_code == 200 and worker_account.name in detail.get_data(as_text=True)
+    # The reviewer compares the full number with the card (masked, it could not be compared).
+    assert f'data-testid="review-id-number">{worker_account.id_number}<' in detail.get_data(as_text=True)
     assert "worker.identity_review_viewed" in audit_kinds(worker.account_id)
     photo = admin.get(f"/admin/identity/reviews/{review.id}/photos/hand_held")
     assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
@@ -233,8 +235,8 @@ def test_worker_uploads_and_operator_decides_through_the_pages(app, client, work
     assert 'data-testid="review-rejected"' in page and "身份证背面不清晰" in page
     assert _multipart(client, "/workers/identity/manual", photos_for_review()).status_code == 302
     second = identity_review.latest_review(worker)
-    approved = form_post(admin, f"/admin/identity/reviews/{second.id}", {"decision": "approve", "reason": "一致"})
-    assert approved.status_code == 302
+    approved = form_post(admin, f"/admin/identity/reviews/{second.id}", {"decision": "approve", "reason": ""})
+    assert approved.status_code == 302  # approving needs no reason
     assert client.get("/api/v1/workers/me/identity").get_json()["state"] == "verified"
     again = form_post(admin, f"/admin/identity/reviews/{second.id}", {"decision": "approve", "reason": "一致"})
     assert again.status_code == 422  # decided already: refused, nothing changes

@@ -157,3 +157,43 @@ def test_section_forms(client, db_session):
     stale = form_post(client, "/workers/profile/basic", {"hometown": "云南", "base_version": "0"})
     assert stale.status_code == 422 and "error-box" in stale.get_data(as_text=True)
     assert client.get(f"{API}/basic").get_json()["data"]["hometown"] == "四川"
+
+
+def test_an_empty_end_date_is_a_current_job(client, db_session):
+    """结束日期（至今请留空）: leaving `to` empty saves an open end (null), on the page and through the API."""
+    account = make_worker()
+    log_in(client, account)
+    saved = form_post(client, "/workers/profile/work", {
+        "base_version": "0", "entries-0-employer": "阳光家政", "entries-0-role": "保洁员",
+        "entries-0-from": "2020-03-01", "entries-0-to": ""})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    entry = client.get(f"{API}/work").get_json()["data"]["entries"][0]
+    assert entry["from"] == "2020-03-01" and entry["to"] is None
+    by_api = put(client, "work", {"entries": [{"employer": "好帮手", "role": "育儿嫂", "from": "2023-01-01",
+                                               "to": ""}], "base_version": 1})
+    assert by_api.status_code == 200, by_api.get_json()
+    assert by_api.get_json()["data"]["entries"][0]["to"] is None
+    # A start date is still needed, and an end before the start is still refused.
+    no_start = put(client, "work", {"entries": [{"employer": "x", "role": "y", "from": "", "to": ""}]})
+    assert no_start.status_code == 422
+    backwards = put(client, "work", {"entries": [{"employer": "x", "role": "y", "from": "2023-01-01",
+                                                  "to": "2022-01-01"}]})
+    assert backwards.status_code == 422
+    # The profile page says the job goes on to the present.
+    page = client.get("/workers/profile", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "2023-01-01 – present" in page
+
+
+def test_length_refusals_and_lists_read_in_the_readers_language(client, db_session):
+    account = make_worker()
+    log_in(client, account)
+    client.get("/?lang=en")
+    too_long = put(client, "basic", {**VALID["basic"], "hometown": "川" * 101})
+    assert too_long.get_json()["fields"]["hometown"] == ["Enter at most 100 characters."]
+    too_many = put(client, "training", {"entries": VALID["training"]["entries"] * 31})
+    assert too_many.get_json()["fields"]["entries"] == ["Give at most 30 entries."]
+    put(client, "service", {"service_types": ["maternity", "childcare"], "skills": ["做饭", "收纳"]})
+    english = client.get("/workers/profile").get_data(as_text=True)
+    assert "Maternity nurse, Childcare" in english and "做饭, 收纳" in english and "、" not in english
+    chinese = client.get("/workers/profile?lang=zh").get_data(as_text=True)
+    assert "做饭、收纳" in chinese
