@@ -36,3 +36,11 @@ def test_a_forbidden_page_offers_the_personal_center(client, db_session):
 def test_a_logged_out_visitor_is_offered_the_login(client, db_session):
     page = client.get("/api/v1/me", headers={"Accept": "text/html"})
     assert page.status_code == 401
+
+
+def test_care_mode_enlarges_the_text_and_is_remembered(client):
+    assert 'class="care"' not in client.get("/").get_data(as_text=True)
+    assert 'class="care"' in client.get("/?care=1").get_data(as_text=True)
+    page = client.get("/news").get_data(as_text=True)
+    assert 'class="care"' in page and "标准字号" in page  # remembered; the footer offers the way back
+    assert 'class="care"' not in client.get("/news?care=0").get_data(as_text=True)
