@@ -18,7 +18,7 @@ import click
 from .errors import IdCardError
 from .icao.mrz import MRZError, mrz_information
 from .icao.reader import ChipReader
-from .icao.trust import TrustStore, import_into_folder, load_certificates
+from .icao.trust import TrustStore, import_report, load_certificates
 from .transport import NfcpyTransport
 from .verification import VerificationService
 
@@ -142,13 +142,15 @@ def trust_import(file, trust_store) -> None:
     """Import CSCA certificates (PEM/DER) or an ICAO master list."""
     folder = trust_store_folder(trust_store)
     try:
-        written = import_into_folder(folder, Path(file).read_bytes())
+        written, refused = import_report(folder, Path(file).read_bytes())
     except IdCardError as exc:
         raise click.ClickException(str(exc)) from exc
     for path in written:
         cert = load_certificates(path.read_bytes())[0]
         click.echo(f"{path.name}  {cert.subject.rfc4514_string()}")
-    click.echo(f"{len(written)} CSCA certificate(s) in {folder}")
+    for position, reason in refused:
+        click.echo(f"not imported: certificate {position} of the master list: {reason}")
+    click.echo(f"{len(written)} CSCA certificate(s) in {folder}; {len(refused)} could not be used")
 
 
 @trust_group.command("list")

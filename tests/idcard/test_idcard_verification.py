@@ -7,18 +7,23 @@ import json
 import threading
 
 import pytest
-from cryptography.hazmat.primitives import serialization
+from asn1crypto import algos
+from asn1crypto import x509 as a_x509
+from click.testing import CliRunner
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from idcard import tlv
+from idcard.cli import nfc_cli
 from idcard.errors import CertificateError, SignatureError, TrustStoreError
 from idcard.icao.aa import verify_active_authentication
+from idcard.icao.cms import verify_public_key_signature
 from idcard.icao.lds import parse_dg15
 from idcard.icao.reader import ChipReader
-from idcard.icao.trust import TrustStore
+from idcard.icao.trust import MASTER_LIST_OID, CscaMasterList, TrustStore, read_master_list
 from idcard.softcard import SoftwareCardTransport, build_document
 from idcard.softcard.card import sign_challenge
-from idcard.softcard.pki import build_master_list, issue_certificate
+from idcard.softcard.pki import build_master_list, generate_pki, issue_certificate, sign_cms
 from idcard.verification import InMemoryNonceStore, VerificationService
 
 # The idcard tests need neither the Flask app nor the database: opt out of
@@ -303,3 +308,60 @@ def test_custom_aa_key_objects(pkis, face_jpeg):
     with pytest.raises(ValueError, match="extended"):
         build_document(pki=pkis["ecdsa"], face_jpeg=face_jpeg,
                        aa=rsa.generate_private_key(65537, 2048))
+
+
+@pytest.mark.parametrize("scheme", ["rsa-key-oid", "ecdsa-key-oid"])
+def test_an_sod_signature_named_by_the_bare_key_oid_verifies(scheme, face_jpeg):
+    """Real SODs often name the algorithm rsaEncryption or id-ecPublicKey (the hash is the digest algorithm's);
+    the check compared the name against ("rsa", "ecdsa") and refused them."""
+    doc = build_document(pki=generate_pki(signature=scheme), face_jpeg=face_jpeg, aa="ec")
+    service = VerificationService(TrustStore([doc.csca_certificate]))
+    assert service.verify_emrtd(_files(doc)).checks["sod_signature"].status == "passed"
+    tampered = _files(doc)
+    sod = bytearray(tampered["SOD"])
+    sod[-5] ^= 0x01  # inside the signature value
+    tampered["SOD"] = bytes(sod)
+    assert service.verify_emrtd(tampered).checks["sod_signature"].status == "failed"
+
+
+def test_a_key_oid_that_does_not_match_the_signer_key_is_refused():
+    key = ec.generate_private_key(ec.SECP256R1())
+    signature = key.sign(b"data", ec.ECDSA(hashes.SHA256()))
+    rsa_named = algos.SignedDigestAlgorithm({"algorithm": "1.2.840.113549.1.1.1"})
+    with pytest.raises(SignatureError, match="does not match"):
+        verify_public_key_signature(key.public_key(), signature, b"data", rsa_named, "sha256")
+    ec_named = algos.SignedDigestAlgorithm({"algorithm": "1.2.840.10045.2.1"})
+    verify_public_key_signature(key.public_key(), signature, b"data", ec_named, "sha256")
+
+
+def _unparsable(cert) -> bytes:
+    """A certificate whose TBS says version 6 (no such version): the structure loads, the certificate does not."""
+    der = bytearray(cert.public_bytes(serialization.Encoding.DER))
+    at = der.index(b"\xa0\x03\x02\x01\x02")  # [0] EXPLICIT version v3
+    der[at + 4] = 0x05
+    return bytes(der)
+
+
+def test_one_unusable_certificate_does_not_reject_the_whole_master_list(tmp_path, pkis):
+    """The official ICAO list carries a few certificates no library can load; the import was all or nothing."""
+    pki = pkis["rsa-pkcs1"]
+    signer_key, signer_cert = issue_certificate(pki, "Master List Signer")
+    entries = [pki.csca_cert.public_bytes(serialization.Encoding.DER), _unparsable(pkis["ecdsa"].csca_cert),
+               pkis["rsa-pss"].csca_cert.public_bytes(serialization.Encoding.DER)]
+    content = CscaMasterList({"version": 0, "cert_list": [a_x509.Certificate.load(d) for d in entries]}).dump()
+    ml = sign_cms(content, MASTER_LIST_OID, signer_key, signer_cert, "ecdsa")
+    report = read_master_list(ml)
+    # Positions are the list's own order (a SET OF, sorted as DER), as a reader of the file counts them.
+    assert len(report.certificates) == 2 and len(report.refused) == 1 and "version" in report.refused[0][1]
+    assert len(TrustStore().add_bytes(ml)) == 2
+    (tmp_path / "list.ml").write_bytes(ml)
+    result = CliRunner().invoke(nfc_cli, ["trust", "import", str(tmp_path / "list.ml"),
+                                          "--trust-store", str(tmp_path / "store")])
+    assert result.exit_code == 0, result.output
+    assert f"not imported: certificate {report.refused[0][0]} of the master list" in result.output
+    assert "2 CSCA certificate(s)" in result.output and "1 could not be used" in result.output
+    # The list's own soundness is still all or nothing: a broken signature refuses it.
+    broken = bytearray(ml)
+    broken[-1] ^= 1
+    with pytest.raises(CertificateError, match="master list signature"):
+        read_master_list(bytes(broken))

@@ -125,21 +125,29 @@ def _find_signer(signer: cms.SignerInfo, certs: list[x509.Certificate]
     return None
 
 
+# Signature algorithms named by the signer's key type only, common in real SODs and master lists.
+KEY_ONLY_SCHEMES = {"1.2.840.113549.1.1.1": "rsassa_pkcs1v15", "1.2.840.10045.2.1": "ecdsa"}
+
+
 def verify_public_key_signature(key, signature: bytes, data: bytes,
                                 algorithm, hash_name: str) -> None:
     """Verify ``signature`` over ``data`` from an asn1crypto algorithm id.
 
-    Supports RSA PKCS#1 v1.5, RSA-PSS and ECDSA; raises SignatureError.
+    Supports RSA PKCS#1 v1.5, RSA-PSS and ECDSA, also named by the bare key OID (rsaEncryption,
+    id-ecPublicKey: the hash is then ``hash_name``, the SignerInfo's digest algorithm); raises SignatureError.
     """
     with guard(SignatureError, "signature algorithm"):
-        scheme = algorithm.signature_algo
+        dotted = algorithm["algorithm"].dotted
+        scheme = KEY_ONLY_SCHEMES.get(dotted) or algorithm.signature_algo
         params = algorithm["parameters"]
-        if scheme == "rsassa_pss":
+        if dotted in KEY_ONLY_SCHEMES:
+            pass  # the key says the scheme, the digest algorithm says the hash
+        elif scheme == "rsassa_pss":
             hash_name = params["hash_algorithm"]["algorithm"].native
             mgf_hash = params["mask_gen_algorithm"]["parameters"][
                 "algorithm"].native
             salt = params["salt_length"].native
-        elif algorithm["algorithm"].native not in ("rsa", "ecdsa"):
+        else:
             hash_name = algorithm.hash_algo
     if hash_name not in HASHES:
         raise SignatureError(f"unsupported hash algorithm {hash_name}")

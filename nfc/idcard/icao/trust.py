@@ -12,6 +12,7 @@ import hashlib
 import os
 import warnings
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from asn1crypto import core
@@ -102,19 +103,33 @@ def _valid_at(cert: x509.Certificate, at: _dt.datetime) -> bool:
     return cert.not_valid_before_utc <= at <= cert.not_valid_after_utc
 
 
-def parse_master_list(data: bytes) -> list[x509.Certificate]:
-    """Decode an ICAO CSCA master list and verify its CMS signature.
+@dataclass(frozen=True)
+class MasterListReport:
+    """What a master list gave: the certificates it could, and each one it could not with the reason."""
 
-    The signer must be issued by one of the listed CSCAs (the issuing
-    state's own); raises CertificateError otherwise.
+    certificates: list[x509.Certificate]
+    refused: list[tuple[int, str]] = field(default_factory=list)  # (position in the list, from 1; reason)
+
+
+def read_master_list(data: bytes) -> MasterListReport:
+    """Decode an ICAO CSCA master list, verify its CMS signature, and take every certificate that parses.
+
+    The list as a whole must be sound: its structure, its signature, and a signer issued by one of the
+    listed CSCAs (the issuing state's own); raises CertificateError otherwise. One unparsable
+    certificate among hundreds (the official ICAO list has some) is reported, not fatal.
     """
     signed = parse_signed_data(data, CertificateError, MASTER_LIST_OID)
     with guard(CertificateError, "CscaMasterList"):
         parsed = CscaMasterList.load(signed.content, strict=True)
         ders = [c.dump() for c in parsed["cert_list"]]
-    certs = [load_certificates(der)[0] for der in ders]
+    certs, refused = [], []
+    for position, der in enumerate(ders, start=1):
+        try:
+            certs.append(load_certificates(der)[0])
+        except CertificateError as exc:
+            refused.append((position, str(exc)))
     if not certs:
-        raise CertificateError("master list holds no certificate")
+        raise CertificateError("master list holds no usable certificate")
     try:
         signer = verify_signed_content(signed)
     except SignatureError as exc:
@@ -122,10 +137,15 @@ def parse_master_list(data: bytes) -> list[x509.Certificate]:
     for csca in certs:
         try:
             verify_issued_by(signer, csca)
-            return certs
+            return MasterListReport(certs, refused)
         except SignatureError:
             continue
     raise CertificateError("master list signer is not issued by a listed CSCA")
+
+
+def parse_master_list(data: bytes) -> list[x509.Certificate]:
+    """The usable certificates of a master list (see `read_master_list`)."""
+    return read_master_list(data).certificates
 
 
 class TrustStore:
@@ -151,13 +171,17 @@ class TrustStore:
 
     def add_bytes(self, data: bytes) -> list[x509.Certificate]:
         """Trust certificates from PEM/DER bytes or a master list."""
+        return self.add_report(data).certificates
+
+    def add_report(self, data: bytes) -> MasterListReport:
+        """Trust certificates from PEM/DER bytes or a master list, saying which entries were refused."""
         try:
-            certs = load_certificates(data)
+            report = MasterListReport(load_certificates(data))
         except CertificateError:
-            certs = parse_master_list(data)
-        for cert in certs:
+            report = read_master_list(data)
+        for cert in report.certificates:
             self.add(cert)
-        return certs
+        return report
 
     @classmethod
     def from_folder(cls, folder: str | os.PathLike) -> TrustStore:
@@ -219,16 +243,21 @@ def default_file_name(cert: x509.Certificate) -> str:
 
 
 def import_into_folder(folder: str | os.PathLike, data: bytes) -> list[Path]:
+    """Store the CSCA certificates from ``data`` (certs or a master list); see `import_report`."""
+    return import_report(folder, data)[0]
+
+
+def import_report(folder: str | os.PathLike, data: bytes) -> tuple[list[Path], list[tuple[int, str]]]:
     """Store the CSCA certificates from ``data`` (certs or a master list).
 
-    Each certificate becomes one DER file; existing files are kept.
-    Returns the paths written or already present.
+    Each certificate becomes one DER file; existing files are kept. Returns the paths written or
+    already present, and the master-list entries that could not be used (position, reason).
     """
     try:
-        store = TrustStore()
-        certs = store.add_bytes(data)
+        report = TrustStore().add_report(data)
     except IdCardError as exc:
         raise TrustStoreError(f"cannot import: {exc}") from exc
+    certs = report.certificates
     path = Path(folder)
     path.mkdir(parents=True, exist_ok=True)
     written = []
@@ -237,4 +266,4 @@ def import_into_folder(folder: str | os.PathLike, data: bytes) -> list[Path]:
         if not target.exists():
             target.write_bytes(cert.public_bytes(serialization.Encoding.DER))
         written.append(target)
-    return written
+    return written, report.refused

@@ -63,6 +63,12 @@ def _sign_cert(builder: x509.CertificateBuilder, key, pss: bool):
     return builder.sign(key, hashes.SHA256())
 
 
+# SOD signature schemes a test PKI can use; the *-key-oid ones name the algorithm by the signer's bare key
+# OID (rsaEncryption, id-ecPublicKey), as real documents of several issuers do.
+SIGNATURE_SCHEMES = ("rsa-pkcs1", "rsa-pss", "ecdsa", "rsa-key-oid", "ecdsa-key-oid")
+KEY_OIDS = {"rsa": "1.2.840.113549.1.1.1", "ec": "1.2.840.10045.2.1"}
+
+
 def generate_pki(*, country: str = "UT", signature: str = "rsa-pkcs1",
                  csca_key_type: str = "ec",
                  not_before: _dt.datetime | None = None,
@@ -72,7 +78,7 @@ def generate_pki(*, country: str = "UT", signature: str = "rsa-pkcs1",
     ``signature`` picks the SOD signature scheme: ``rsa-pkcs1``,
     ``rsa-pss`` or ``ecdsa`` (which also decides the DS key type).
     """
-    if signature not in ("rsa-pkcs1", "rsa-pss", "ecdsa"):
+    if signature not in SIGNATURE_SCHEMES:
         raise ValueError(f"unknown signature scheme {signature!r}")
     start = not_before or _dt.datetime.now(_UTC) - _dt.timedelta(days=1)
     end = start + _dt.timedelta(days=days)
@@ -88,7 +94,7 @@ def generate_pki(*, country: str = "UT", signature: str = "rsa-pkcs1",
         .add_extension(x509.KeyUsage(False, False, False, False, False, True,
                                      True, False, False), True)
         .add_extension(ski, False), csca_key, signature == "rsa-pss")
-    ds_key = _new_key("ec" if signature == "ecdsa" else "rsa")
+    ds_key = _new_key("ec" if signature.startswith("ecdsa") else "rsa")
     ds_cert = _sign_cert(
         x509.CertificateBuilder().subject_name(_name(country, "Test DS"))
         .issuer_name(csca_name).public_key(ds_key.public_key())
@@ -116,9 +122,10 @@ def sign_cms(content: bytes, content_type: str, key, cert: x509.Certificate,
     to_sign = attrs.dump()
     chosen = {"sha256": hashes.SHA256, "sha384": hashes.SHA384,
               "sha512": hashes.SHA512, "sha1": hashes.SHA1}[hash_name]()
-    if signature == "ecdsa":
+    if signature in ("ecdsa", "ecdsa-key-oid"):
         sig = key.sign(to_sign, ec.ECDSA(chosen))
-        algorithm = {"algorithm": f"{hash_name}_ecdsa"}
+        # Many issuers name the algorithm by the bare key OID (id-ecPublicKey); the hash is the digest's.
+        algorithm = {"algorithm": KEY_OIDS["ec"] if signature == "ecdsa-key-oid" else f"{hash_name}_ecdsa"}
     elif signature == "rsa-pss":
         salt = chosen.digest_size
         sig = key.sign(to_sign, padding.PSS(padding.MGF1(chosen), salt),
@@ -130,7 +137,7 @@ def sign_cms(content: bytes, content_type: str, key, cert: x509.Certificate,
             "salt_length": salt, "trailer_field": "trailer_field_bc"}}
     else:
         sig = key.sign(to_sign, padding.PKCS1v15(), chosen)
-        algorithm = {"algorithm": f"{hash_name}_rsa"}
+        algorithm = {"algorithm": KEY_OIDS["rsa"] if signature == "rsa-key-oid" else f"{hash_name}_rsa"}
     signer_cert = a_x509.Certificate.load(
         cert.public_bytes(serialization.Encoding.DER))
     signer = cms.SignerInfo({
