@@ -365,3 +365,14 @@ def test_one_unusable_certificate_does_not_reject_the_whole_master_list(tmp_path
     broken[-1] ^= 1
     with pytest.raises(CertificateError, match="master list signature"):
         read_master_list(bytes(broken))
+
+
+def test_a_signed_data_of_the_wrong_version_is_refused(doc_no_aa):
+    """An SOD (content other than id-data) is SignedData version 3 (RFC 5652, Doc 9303 Part 10); it was not checked."""
+    files = _files(doc_no_aa)
+    sod = files["SOD"]
+    at = sod.index(b"\x02\x01\x03")  # the first INTEGER of SignedData: its version, 3
+    files["SOD"] = sod[:at] + b"\x02\x01\x01" + sod[at + 3:]
+    result = VerificationService(TrustStore([doc_no_aa.csca_certificate])).verify_emrtd(files)
+    assert not result.ok
+    assert any("version" in (check.reason or "") for check in result.checks.values()), result.checks

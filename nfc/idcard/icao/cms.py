@@ -76,6 +76,9 @@ def parse_signed_data(data: bytes, error: type[ParseError],
                         f"expected {content_type}")
         if encap["content"].native is None:
             raise error("SignedData has no encapsulated content")
+        # RFC 5652 5.1 and Doc 9303 Part 10: content other than id-data makes the SignedData version 3.
+        if signed["version"].native != "v3":
+            raise error(f"SignedData version is {signed['version'].native}, expected v3")
         content = encap["content"].contents
         signers = list(signed["signer_infos"])
         if len(signers) != 1:
