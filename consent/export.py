@@ -11,12 +11,12 @@ from flask_babel import gettext as _
 
 from consent import messages
 from consent.models import DataAccess, SignedConsent, ViewGrant
-from registry.accounts.export import ReadableSection, iso, when
+from registry.accounts.export import ReadableSection, iso
 from registry.accounts.models import Account
 from registry.core import signals
 from registry.core.extensions import db
 from registry.core.idnumbers import mask_name
-from registry.web.presenting import NOTHING, Table, joined
+from registry.web.presenting import NOTHING, Table, joined, moment
 
 SECTION = "consent"
 
@@ -64,11 +64,11 @@ def _scopes(keys: list[str]) -> str:
 
 
 def _reads(reads: list[dict]) -> str:
-    return "；".join(f"{when(r['at'])} {messages.scope_label(r['section'])}" for r in reads) or _("Not viewed yet.")
+    return "；".join(f"{moment(r['at'])} {messages.scope_label(r['section'])}" for r in reads) or _("Not viewed yet.")
 
 
 def _grant_rows(grants: list[dict], party: str) -> list[list[str]]:
-    return [[g[party], _scopes(g["scopes"]), when(g["valid_from"]), when(g["valid_until"]), when(g["ended_at"]),
+    return [[g[party], _scopes(g["scopes"]), moment(g["valid_from"]), moment(g["valid_until"]), moment(g["ended_at"]),
              messages.end_reason_message(g["end_reason"]) if g["ended_at"] else NOTHING, _reads(g["reads"])]
             for g in grants]
 
@@ -81,7 +81,7 @@ def readable_consent(account: Account, *, sections: dict) -> ReadableSection | N
     columns = [_("Sections"), _("Valid from"), _("Valid until"), _("Ended at"), _("Reason"), _("Views")]
     blocks = [
         Table(_("Authorizations I signed"), [_("Letter"), _("Signed at"), _("Withdrawn"), "SHA-256", _("Server signature")],
-              [[_("Version %(version)s", version=c["letter_version"]), when(c["signed_at"]), when(c["withdrawn_at"]),
+              [[_("Version %(version)s", version=c["letter_version"]), moment(c["signed_at"]), moment(c["withdrawn_at"]),
                 c["letter_sha256"], f"{c['server_key_id']} · {c['server_signature']}"]
                for c in data["signed_consents"]]),
         Table(_("Authorizations I gave"), [_("Household"), *columns], _grant_rows(data["grants_given"], "household")),

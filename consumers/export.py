@@ -6,12 +6,12 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from consumers.models import ScanAttempt, ViewRequest
-from registry.accounts.export import ReadableSection, iso, when
+from registry.accounts.export import ReadableSection, iso
 from registry.accounts.models import Account
 from registry.core import signals
 from registry.core.extensions import db
 from registry.core.idnumbers import mask_name
-from registry.web.presenting import NOTHING, Table
+from registry.web.presenting import NOTHING, Table, moment
 
 SECTION = "view_requests"
 
@@ -54,7 +54,7 @@ def readable_requests(account: Account, *, sections: dict) -> ReadableSection | 
     columns = [_("State"), _("Sent at"), _("Decided at")]
 
     def rows(items):
-        return [[r["other_party"], _state_label(r["state"]), when(r["created_at"]), when(r["decided_at"])]
+        return [[r["other_party"], _state_label(r["state"]), moment(r["created_at"]), moment(r["decided_at"])]
                 for r in items]
 
     blocks = []
@@ -64,5 +64,5 @@ def readable_requests(account: Account, *, sections: dict) -> ReadableSection | 
     if data["requests_made"]:
         blocks.append(Table(_("Requests I made"), [_("Domestic worker"), *columns], rows(data["requests_made"])))
     if data["scans"]:
-        blocks.append(Table(_("Certificates I scanned"), [_("Time")], [[when(s["at"])] for s in data["scans"]]))
+        blocks.append(Table(_("Certificates I scanned"), [_("Time")], [[moment(s["at"])] for s in data["scans"]]))
     return ReadableSection(SECTION, _("Requests to view credit information"), blocks)

@@ -6,11 +6,11 @@ from flask_babel import gettext as _
 
 from disputes import messages
 from disputes.models import Dispute
-from registry.accounts.export import ReadableSection, iso, when
+from registry.accounts.export import ReadableSection, iso
 from registry.accounts.models import Account
 from registry.core import signals
 from registry.core.extensions import db
-from registry.web.presenting import NOTHING, Table
+from registry.web.presenting import NOTHING, Table, moment
 
 SECTION = "disputes"
 
@@ -39,7 +39,7 @@ def readable_disputes(account: Account, *, sections: dict) -> ReadableSection | 
     if data is None:
         return None
     rows = [[messages.kind_label(d["record_kind"]), d["reason"], messages.state_label(d["state"]),
-             when(d["opened_at"]), when(d["resolved_at"]), d["resolution"] or NOTHING] for d in data["disputes"]]
+             moment(d["opened_at"]), moment(d["resolved_at"]), d["resolution"] or NOTHING] for d in data["disputes"]]
     return ReadableSection(SECTION, _("My disputes"), [
         Table(_("My disputes"), [_("Record"), _("Reason"), _("State"), _("Sent at"),
                                  _("Decided at"), _("Decision")], rows)])

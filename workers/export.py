@@ -12,14 +12,14 @@ import json
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from registry.accounts.export import ReadableSection, iso, when
+from registry.accounts.export import ReadableSection, iso
 from registry.accounts.models import Account
 from registry.audit import services as audit
 from registry.core.extensions import db
 from registry.enterprises import catalog
 from registry.enterprises.models import Enterprise
 from registry.face.models import FaceReference
-from registry.web.presenting import NOTHING, Facts, Table, day, joined, text, yes_no
+from registry.web.presenting import NOTHING, Facts, Table, day, joined, moment, text, yes_no
 from workers.certificates.models import Certificate
 from workers.identity import messages as identity_messages
 from workers.identity.models import IdentityRecord, IdentityReview
@@ -128,7 +128,7 @@ def _check_status_label(status: str | None) -> str:
 
 def _identity_result(record: dict) -> str:
     if record["verified_at"]:
-        return _("Verified at %(time)s", time=when(record["verified_at"]))
+        return _("Verified at %(time)s", time=moment(record["verified_at"]))
     if record["failure"]:
         return identity_messages.failure_message(record["failure"])
     return _("Not completed")
@@ -164,29 +164,29 @@ def readable_worker(account: Account, *, sections: dict) -> ReadableSection | No
         Facts(_("Worker record"), [
             (_("Registration step"), step_label(record["registration_step"])),
             (_("Status"), status_label(record["status"])),
-            (_("Registered"), when(record["registered_at"])),
-            (_("Verified at"), when(record["identity_verified_at"])),
-            (_("Signed at"), when(record["authorized_at"])),
-            (_("Last check-in"), when(record["last_check_in_at"])),
+            (_("Registered"), moment(record["registered_at"])),
+            (_("Verified at"), moment(record["identity_verified_at"])),
+            (_("Signed at"), moment(record["authorized_at"])),
+            (_("Last check-in"), moment(record["last_check_in_at"])),
             (_("Valid until"), day(record["active_until"])),
-            (_("Departed since"), when(record["departed_since"])),
+            (_("Departed since"), moment(record["departed_since"])),
         ]),
         Table(_("Check-ins"), [_("Time"), _("Back from departed")],
-              [[when(c["at"]), yes_no(c["reactivated"])] for c in data["check_ins"]]),
+              [[moment(c["at"]), yes_no(c["reactivated"])] for c in data["check_ins"]]),
         Table(_("My enterprises"), [_("Name"), _("Unified social credit code"), _("State"), _("Chosen at"),
                                     _("Confirmed at"), _("Ended at")],
-              [[a["enterprise_name"], a["credit_code"], affiliation_label(a["state"]), when(a["claimed_at"]),
-                when(a["decided_at"]), when(a["ended_at"])] for a in data["affiliations"]]),
+              [[a["enterprise_name"], a["credit_code"], affiliation_label(a["state"]), moment(a["claimed_at"]),
+                moment(a["decided_at"]), moment(a["ended_at"])] for a in data["affiliations"]]),
         Table(_("Identity verification"), [_("Time"), _("Method"), _("Document"), _("Checks"), _("Result"),
                                            _("Photo held")],
-              [[when(r["created_at"]), identity_messages.method_label(r["method"]),
+              [[moment(r["created_at"]), identity_messages.method_label(r["method"]),
                 document_label(r["document_kind"]),
                 "；".join(f"{identity_messages.check_label(name)}：{_check_status_label(status)}"
                          for name, status in r["checks"].items()) or NOTHING,
                 _identity_result(r), yes_no(r["photo_held"])] for r in data["identity_records"]],
               note=_("The photo from your document's chip is held by the platform; it is not part of this copy.")),
         Table(_("Manual identity review"), [_("Submitted"), _("State"), _("Decided at"), _("Reason"), _("Photos held")],
-              [[when(r["submitted_at"]), _review_label(r["state"]), when(r["decided_at"]), text(r["reason"]),
+              [[moment(r["submitted_at"]), _review_label(r["state"]), moment(r["decided_at"]), text(r["reason"]),
                 joined(identity_messages.photo_label(kind) for kind in r["photos_held"])]
                for r in data["identity_reviews"]],
               note=_("The photos you submitted are held by the platform; they are not part of this copy.")),
@@ -194,14 +194,14 @@ def readable_worker(account: Account, *, sections: dict) -> ReadableSection | No
     titles = section_titles()
     for name in dict.fromkeys(v["section"] for v in data["profile_versions"]):
         blocks.append(Table(titles.get(name, name), [_("Version"), _("Saved at"), _("Current"), _("Details")],
-                            [[str(v["version"]), when(v["saved_at"]), yes_no(v["current"]),
+                            [[str(v["version"]), moment(v["saved_at"]), yes_no(v["current"]),
                               _section_content(name, v["data"])]
                              for v in data["profile_versions"] if v["section"] == name]))
     blocks.append(Table(_("Credit certificate"), [_("Number"), _("Issued at"), _("Revoked at"), _("Reason")],
-                        [[c["public_id"], when(c["created_at"]), when(c["revoked_at"]), text(c["revoked_reason"])]
+                        [[c["public_id"], moment(c["created_at"]), moment(c["revoked_at"]), text(c["revoked_reason"])]
                          for c in data["certificates"]]))
     blocks.append(Table(_("Messages"), [_("Time"), _("Message"), _("Read at")],
-                        [[when(n["created_at"]), notice_text(WorkerNotice(kind=n["kind"],
+                        [[moment(n["created_at"]), notice_text(WorkerNotice(kind=n["kind"],
                                                                           enterprise_name=n["enterprise_name"])),
-                          when(n["read_at"])] for n in data["notices"]]))
+                          moment(n["read_at"])] for n in data["notices"]]))
     return ReadableSection(SECTION, _("Worker services"), blocks)

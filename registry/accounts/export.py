@@ -86,11 +86,6 @@ class ReadableSection:
     blocks: list[Facts | Table] = field(default_factory=list)
 
 
-def when(value: str | None) -> str:
-    """An ISO time of the document as the page shows it (China Standard Time)."""
-    return moment(value)
-
-
 def readable_export(account: Account) -> tuple[dict, list[ReadableSection]]:
     """The document and its sections in words, in the order the domains answer; the view is audited."""
     document = build_export(account)
@@ -138,10 +133,10 @@ def readable_account(account: Account, *, sections: dict) -> ReadableSection | N
     facts = Facts(_("Account"), [
         (_("Name"), text(data["name"])), (_("Role"), role_label(data["role"])),
         (_("Resident ID number"), text(data["id_number"])), (_("Mobile number"), text(data["phone"])),
-        (_("Registered"), when(data["created_at"])), (_("Last login"), when(data["last_login_at"])),
+        (_("Registered"), moment(data["created_at"])), (_("Last login"), moment(data["last_login_at"])),
     ])
     logins = Table(_("Login sessions"), [_("Started"), _("Expires"), _("Ended"), _("Remember me on this device")],
-                   [[when(s["created_at"]), when(s["expires_at"]), when(s["ended_at"]), yes_no(s["remember"])]
+                   [[moment(s["created_at"]), moment(s["expires_at"]), moment(s["ended_at"]), yes_no(s["remember"])]
                     for s in data["login_sessions"]],
                    note=_("The secret in each login cookie is never part of the copy."))
     return ReadableSection("account", _("Account and logins"), [facts, logins])

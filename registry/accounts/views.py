@@ -28,6 +28,7 @@ from registry.core.idnumbers import mask_id_number, mask_phone
 from registry.web.api import dump, load_body, operation, require_json_api_login
 from registry.web.helpers import client_ip, flash_success, next_step, parse_form, refusal_errors, safe_next
 from registry.web.home import account_links
+from registry.web.presenting import moment
 from registry.web.ratelimit import limit_sign_in
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -154,7 +155,7 @@ def export_page():
     """
     document, sections = export.readable_export(current_user._get_current_object())
     response = make_response(render_template("accounts/export.html", sections=sections,
-                                             generated_at=export.when(document["generated_at"]),
+                                             generated_at=moment(document["generated_at"]),
                                              jwks_url=export.JWKS_PATH))
     response.headers["Cache-Control"] = "no-store"  # unmasked ID number and phone: never kept by a cache
     return response

@@ -9,12 +9,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from registry.accounts.export import ReadableSection, iso, when
+from registry.accounts.export import ReadableSection, iso
 from registry.accounts.models import Account
 from registry.core.extensions import db
 from registry.face import messages
 from registry.face.models import FaceCheck, FaceReference
-from registry.web.presenting import NOTHING, Table, joined, yes_no
+from registry.web.presenting import NOTHING, Table, joined, moment, yes_no
 
 SECTION = "face"
 
@@ -53,15 +53,15 @@ def readable_face(account: Account, *, sections: dict) -> ReadableSection | None
         return None
     references = Table(_("Reference photos"), [_("Source"), _("Enrolled at"), _("Retired at"), _("In use"),
                                                _("Photo held")],
-                       [[messages.source_label(r["source"]), when(r["enrolled_at"]), when(r["retired_at"]),
+                       [[messages.source_label(r["source"]), moment(r["enrolled_at"]), moment(r["retired_at"]),
                          yes_no(r["active"]), yes_no(r["photo_held"])] for r in data["references"]],
                        note=_("A face template (the numbers a match is computed from) is held for each reference; "
                               "it is not part of this copy."))
     checks = Table(_("Face checks"), [_("Time"), _("Purpose"), _("Result"), _("Reason"), _("Actions"), _("Used at")],
-                   [[when(c["created_at"]), messages.purpose_label(c["purpose"]),
+                   [[moment(c["created_at"]), messages.purpose_label(c["purpose"]),
                      _("Passed") if c["passed"] else _("Failed"),
                      NOTHING if c["passed"] else messages.reason_message(c["reason"] or "unknown"),
-                     joined(messages.action_prompt(a) for a in c["actions"]), when(c["used_at"])]
+                     joined(messages.action_prompt(a) for a in c["actions"]), moment(c["used_at"])]
                     for c in data["checks"]],
                    note=_("Pictures taken during a check are kept only where the operator requires it; "
                           "they are never part of this copy."))

@@ -11,12 +11,12 @@ import json
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from registry.accounts.export import ReadableSection, iso, when
+from registry.accounts.export import ReadableSection, iso
 from registry.accounts.models import Account
 from registry.core.extensions import db
 from registry.feeds.models import FeedRecord
 from registry.feeds.schemas import KINDS
-from registry.web.presenting import Facts, Table, day, text
+from registry.web.presenting import Facts, Table, day, moment, text
 
 SECTION = "feeds"
 
@@ -57,7 +57,7 @@ def _adverse_table(title: str, records: list[dict]) -> Table:
 def _blocks(record: dict) -> list[Facts | Table]:
     data = record["data"]
     items = [(_("Source"), text(record["source"])), (_("Date"), day(record["as_of"])),
-             (_("Loaded at"), when(record["imported_at"]))]
+             (_("Loaded at"), moment(record["imported_at"]))]
     blocks: list[Facts | Table] = []
     if record["kind"] == "tax":
         items.append((_("Status"), _value_label(data.get("status"))))

@@ -9,18 +9,11 @@ from flask_babel import get_locale
 
 from registry.core import clock
 from registry.core.idnumbers import mask_id_number, mask_name, mask_phone
-from registry.web.words import join_words, money_yuan
+from registry.web.words import join_words, money_yuan, reading_chinese
 
 # How people read a moment and a day, per language (China Standard Time either way).
 TIME_FORMATS = {"zh": "{d.year}年{d.month}月{d.day}日 {d:%H:%M}", "en": "{d.day} {d:%b} {d.year}, {d:%H:%M}"}
 DATE_FORMATS = {"zh": "{d.year}年{d.month}月{d.day}日", "en": "{d.day} {d:%b} {d.year}"}
-
-
-def _language() -> str:
-    try:
-        return "en" if str(get_locale() or "zh").startswith("en") else "zh"
-    except RuntimeError:  # outside a request: the platform's language
-        return "zh"
 
 
 def china_time(value: dt.datetime | None, fmt: str | None = None) -> str:
@@ -28,7 +21,7 @@ def china_time(value: dt.datetime | None, fmt: str | None = None) -> str:
     if value is None:
         return ""
     local = value.astimezone(clock.CHINA_TZ)
-    return local.strftime(fmt) if fmt else TIME_FORMATS[_language()].format(d=local)
+    return local.strftime(fmt) if fmt else TIME_FORMATS["zh" if reading_chinese() else "en"].format(d=local)
 
 
 def china_date(value: dt.datetime | dt.date | None) -> str:
@@ -37,7 +30,7 @@ def china_date(value: dt.datetime | dt.date | None) -> str:
         return ""
     if isinstance(value, dt.datetime):
         value = value.astimezone(clock.CHINA_TZ).date()
-    return DATE_FORMATS[_language()].format(d=value)
+    return DATE_FORMATS["zh" if reading_chinese() else "en"].format(d=value)
 
 
 def init_templating(app: Flask) -> None:

@@ -8,7 +8,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 
-def _chinese() -> bool:
+def reading_chinese() -> bool:
+    """Whether the reader reads Chinese (outside a request: yes, the platform's language)."""
     try:
         locale = get_locale()
     except RuntimeError:  # outside an app: the platform's language
@@ -18,7 +19,7 @@ def _chinese() -> bool:
 
 def list_separator() -> str:
     """、 between Chinese items, a comma and a space between English ones."""
-    return "、" if _chinese() else ", "
+    return "、" if reading_chinese() else ", "
 
 
 def join_words(items: Iterable) -> str:
@@ -30,6 +31,6 @@ def money_yuan(yuan: int | None) -> str:
     """Whole yuan: 500万元 in Chinese (registers count in 万), CNY 5,000,000 in English."""
     if yuan is None:
         return ""
-    if _chinese():
+    if reading_chinese():
         return _("%(amount)s ten thousand yuan", amount=format((Decimal(yuan) / 10_000).normalize(), "f"))
     return _("CNY %(amount)s", amount=f"{yuan:,}")

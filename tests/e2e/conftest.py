@@ -8,9 +8,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from registry.core.extensions import db
+from registry.face import services as face
 from tests.e2e import face_support
 from tests.e2e.browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LiveServer, build_live_app
 from tests.factories import photos as P
+from tests.factories.accounts import make_account
+from tests.factories.workers import sign_consent
+from workers import services as workers
+from workers.models import RegistrationStep
 
 
 def pytest_collection_modifyitems(items):
@@ -70,3 +76,23 @@ def face_video(real_photos, tmp_path_factory):
     poses = [P.FRONTAL, P.TURNED_RIGHT, P.FRONTAL, P.TURNED_LEFT]
     return face_support.write_y4m(tmp_path_factory.mktemp("face") / "turns.y4m",
                                   [(P.camera_frame(*pose), 3) for pose in poses])
+
+
+@pytest.fixture(scope="module")
+def worker_and_household(real_photos, tmp_path_factory):
+    """A live app with a registered worker (face reference from a real photo, fixed "turn right, then turn
+    left" challenge) and a household: (server, app, (worker phone, household phone))."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
+    app = face_support.build_app(tmp_path_factory.mktemp("scan-live"),
+                                 FACE_CHALLENGE_ACTIONS_FOR_TESTS=["turn_right", "turn_left"])
+    with app.app_context():
+        worker = make_account("worker", name="黄月英")
+        workers.ensure_worker(worker).registration_step = RegistrationStep.COMPLETE.value
+        sign_consent(worker)
+        face.enroll_reference(worker, real_photos["obama3.jpg"], "chip_dg2", keep_photo=True)
+        household = make_account("consumer", name="诸葛亮")
+        phones = worker.phone, household.phone
+        db.session.commit()
+    with face_support.LiveServer(app) as server:
+        yield server, app, phones

@@ -9,38 +9,12 @@ Each phase runs in its own browser, because a fake camera is per browser.
 """
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from registry.core import qr
-from registry.core.extensions import db
-from registry.face import services as face
 from tests.e2e import face_support, qr_support
-from tests.factories.accounts import make_account
-from tests.factories.workers import sign_consent
-from workers import services as workers
-from workers.models import RegistrationStep
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # slow: dlib face recognition in the live app
-
-
-@pytest.fixture(scope="module")
-def live(real_photos, tmp_path_factory):
-    if not os.path.exists(face_support.CHROMIUM):
-        pytest.fail(f"{face_support.CHROMIUM} is missing: install Debian's chromium package")
-    app = face_support.build_app(tmp_path_factory.mktemp("cert-live"),
-                                 FACE_CHALLENGE_ACTIONS_FOR_TESTS=["turn_right", "turn_left"])
-    with app.app_context():
-        worker = make_account("worker", name="黄月英")
-        workers.ensure_worker(worker).registration_step = RegistrationStep.COMPLETE.value
-        sign_consent(worker)
-        face.enroll_reference(worker, real_photos["obama3.jpg"], "chip_dg2", keep_photo=True)
-        household = make_account("consumer", name="诸葛亮")
-        phones = worker.phone, household.phone
-        db.session.commit()
-    with face_support.LiveServer(app) as server:
-        yield server, app, phones
 
 
 def _context(browser, server, app, phone):
@@ -51,8 +25,8 @@ def _context(browser, server, app, phone):
     return context, page
 
 
-def test_scan_approve_view_revoke(live, face_video, tmp_path, artifacts):
-    server, app, (worker_phone, household_phone) = live
+def test_scan_approve_view_revoke(worker_and_household, face_video, tmp_path, artifacts):
+    server, app, (worker_phone, household_phone) = worker_and_household
 
     # The worker opens the certificate; the test films its QR for the household's camera.
     def show_certificate(browser):

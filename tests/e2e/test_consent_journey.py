@@ -7,37 +7,11 @@ One browser (its fake camera films the worker) with two contexts: the worker's p
 """
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from registry.core.extensions import db
-from registry.face import services as face
 from tests.e2e import face_support
-from tests.factories.accounts import make_account
-from tests.factories.workers import sign_consent
-from workers import services as workers
-from workers.models import RegistrationStep
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # slow: dlib face recognition in the live app
-
-
-@pytest.fixture(scope="module")
-def live(real_photos, tmp_path_factory):
-    if not os.path.exists(face_support.CHROMIUM):
-        pytest.fail(f"{face_support.CHROMIUM} is missing: install Debian's chromium package")
-    app = face_support.build_app(tmp_path_factory.mktemp("consent-live"),
-                                 FACE_CHALLENGE_ACTIONS_FOR_TESTS=["turn_right", "turn_left"])
-    with app.app_context():
-        worker = make_account("worker", name="黄月英")
-        workers.ensure_worker(worker).registration_step = RegistrationStep.COMPLETE.value
-        sign_consent(worker)
-        face.enroll_reference(worker, real_photos["obama3.jpg"], "chip_dg2", keep_photo=True)
-        household = make_account("consumer", name="诸葛亮")
-        phones = worker.phone, household.phone
-        db.session.commit()
-    with face_support.LiveServer(app) as server:
-        yield server, app, phones
 
 
 def _page(browser, server, app, phone):
@@ -48,8 +22,8 @@ def _page(browser, server, app, phone):
     return page
 
 
-def test_two_sections_for_two_hours_then_the_withdrawal_ends_the_view(live, face_video, artifacts):
-    server, app, (worker_phone, household_phone) = live
+def test_two_sections_for_two_hours_then_the_withdrawal_ends_the_view(worker_and_household, face_video, artifacts):
+    server, app, (worker_phone, household_phone) = worker_and_household
 
     def journey(browser):
         worker = _page(browser, server, app, worker_phone)
