@@ -28,7 +28,7 @@ def _listed_packages() -> set[str]:
 
 def _package_dirs() -> set[str]:
     found = set()
-    for top in ("registry", "workers", "consumers", "consent", "disputes"):
+    for top in ("registry", "workers", "consumers", "consent", "disputes", "readerstation"):
         for init in (ROOT / top).rglob("__init__.py") if (ROOT / top).exists() else []:
             found.add(".".join(init.parent.relative_to(ROOT).parts))
     idcard_root = ROOT / "nfc" / "idcard"
@@ -49,7 +49,7 @@ def test_setup_cfg_lists_no_phantom_packages():
 
 # --- the build: no setuptools warning, every data file shipped ------------------
 
-PACKAGE_FOLDERS = ("registry", "workers", "consumers", "consent", "disputes", "nfc")
+PACKAGE_FOLDERS = ("registry", "workers", "consumers", "consent", "disputes", "readerstation", "nfc")
 
 
 def _data_files() -> set[str]:

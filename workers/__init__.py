@@ -17,13 +17,15 @@ from workers.attendance import views as attendance_views
 from workers.certificates import services as certificates
 from workers.certificates import views as certificate_views
 from workers.identity import services as identity
+from workers.identity import station_views
 from workers.identity import views as identity_views
 from workers.profile import services as profile
 from workers.profile import views as profile_views
 from workers.roster import views as roster_views
 
 # Imported for their routes on views.bp (and attendance_jobs for its job kinds and schedule).
-__all__ = ["attendance_jobs", "attendance_views", "certificate_views", "identity_views", "init_app", "profile_views", "roster_views"]
+__all__ = ["attendance_jobs", "attendance_views", "certificate_views", "identity_views", "init_app", "profile_views", "roster_views",
+           "station_views"]
 
 
 def init_app(app: Flask) -> None:
@@ -52,5 +54,6 @@ def menu_items(_app) -> list[MenuItem]:
                  lambda: _("Confirm workers, see check-ins"), roles=("enterprise_staff",), key="enterprise-roster"),
         MenuItem(ACCOUNT, "workers.home", lambda: _("Worker services"), roles=("worker",)),
         MenuItem(ACCOUNT, "workers.review_queue", lambda: _("Identity reviews"), roles=("admin",)),
+        MenuItem(ACCOUNT, "workers.stations_page", lambda: _("Reader stations"), roles=("admin",)),
         MenuItem(ACCOUNT, "workers.certificate_page", lambda: _("Credit certificate"), roles=("worker",)),
     ]

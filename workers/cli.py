@@ -1,4 +1,4 @@
-"""`flask workers ...`: the daily departure sweep, the check-in reminders and the desk chip reader."""
+"""`flask workers ...`: the daily departure sweep, the check-in reminders and the reader stations."""
 from __future__ import annotations
 
 import sys
@@ -8,10 +8,10 @@ from flask.cli import AppGroup
 
 from registry.core.effects import commit
 from workers.attendance import departure
-from workers.identity.cli import read_chip_command
+from workers.identity.cli import stations_cli
 
-cli = AppGroup("workers", help="Worker jobs: departure sweep, check-in reminders, desk chip reads.")
-cli.add_command(read_chip_command)
+cli = AppGroup("workers", help="Worker jobs: departure sweep, check-in reminders, reader stations.")
+cli.add_command(stations_cli)
 
 
 @cli.command("sweep")

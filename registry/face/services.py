@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 PURPOSES = ("registration", "consent", "check_in", "view_approval")
 # How the browser answers a challenge: a camera burst, or photos taken one by one (no camera).
 CAPTURES = ("camera", "photos")
-REFERENCE_SOURCES = ("chip_dg2", "manual_review")
+REFERENCE_SOURCES = ("chip_dg2", "resident_id_card", "manual_review")
 
 
 # --- references --------------------------------------------------------------

@@ -18,11 +18,13 @@ import sqlalchemy as sa
 from registry.accounts.models import Account
 from registry.core import clock
 from registry.core.extensions import db
+from registry.enterprises.models import Enterprise
 from tests.e2e import face_support
 from tests.e2e import worker_support as W
 from tests.e2e.browser_support import ARTIFACTS
 from tests.factories import photos as P
 from tests.factories.accounts import make_id_number
+from tests.factories.workers import make_worker
 from workers.identity import services as identity
 from workers.models import Worker
 
@@ -82,13 +84,16 @@ def test_worker_registers_checks_in_departs_and_returns(setup):
             assert ENTERPRISE in page.get_by_test_id("affiliations").inner_text()
             steps.append("enterprise")
 
-            # 3. Identity: the worker asks for a code, the desk reads the chip for it; the page notices.
+            # 3. Identity: the worker asks for a code; a reader station (its own process, over HTTP only)
+            # pairs with it and reads a software card; the page follows by itself to the face check.
+            station = W.enrol_station(app, base, chip_photo.parent)
             page.goto(base + "/workers/identity")
             page.get_by_test_id("get-binding-code").click()
             code = page.get_by_test_id("binding-code").inner_text().strip()
+            assert page.locator(".identity-code-qr svg").count() == 1
             page.screenshot(path=str(ARTIFACTS / "worker-identity-code.png"), full_page=True)
-            desk = W.read_chip_at_the_desk(app, code, chip_photo)
-            assert desk["accepted"] and desk["simulated"] and NAME not in str(desk)
+            desk = W.run_station(station, "read", code, "--simulated", "--face-photo", str(chip_photo))
+            assert desk["accepted"] and desk["record"]["simulated"] and NAME not in str(desk)
             page.get_by_test_id("identity-face").wait_for(timeout=15000)  # the poll reloaded the page
             assert page.get_by_test_id("simulated-warning").is_visible()
             W.pass_face_check(page)
@@ -116,12 +121,7 @@ def test_worker_registers_checks_in_departs_and_returns(setup):
             # This worker, and the demo content's active and halfway workers (`flask demo seed`) with it.
             assert sweep.strip().splitlines()[-1].startswith("3 worker(s) marked departed")
             # A month later the login itself has ended (12 hours): the worker logs in again.
-            page.goto(base + "/login")
-            page.locator("input[name=phone]").fill(PHONE)
-            page.locator("button[value=send]").click()
-            page.locator("input[name=code]").fill(W.read_code(page, base, PHONE))
-            page.locator("button[value=login]").click()
-            page.get_by_test_id("masked-phone").wait_for()
+            W.log_in(page, base, PHONE)
             page.goto(base + "/workers/check-in")
             assert page.get_by_test_id("work-status").inner_text() == "Departed"
             steps.append("departed")
@@ -142,4 +142,41 @@ def test_worker_registers_checks_in_departs_and_returns(setup):
         worker = db.session.get(Worker, account.id)
         record = identity.latest_verified(worker)
         assert record.method == "chip" and record.simulated and record.face_check_id is not None
+        assert record.station_id is not None  # attributed to the station that read it
         assert worker.registration_step != "identity" and worker.status == "active"
+
+
+def test_a_newcomer_completes_identity_from_the_browser_alone(setup):
+    """模拟证件（演示）: on a development platform the identity page reads a software card made from a photo
+    taken on the spot, through the station protocol in-process; the face check then passes for that person."""
+    app, video, chip_photo = setup
+    with app.app_context():
+        enterprise = db.session.scalar(sa.select(Enterprise).where(Enterprise.name == ENTERPRISE))
+        account = make_worker("孙尚香", enterprises=[enterprise])
+        phone, account_id = account.phone, account.id
+        db.session.commit()
+    seen: list[str] = []
+
+    def scenario(browser):
+        context = browser.new_context(locale="zh-CN", viewport={"width": 414, "height": 860})
+        page = context.new_page()
+        page.set_default_timeout(30000)
+        with face_support.LiveServer(app) as server:
+            base = server.url
+            W.log_in(page, base, phone)
+            page.goto(base + "/workers/identity")
+            page.get_by_test_id("demo-photo").set_input_files(str(chip_photo))
+            page.get_by_test_id("demo-card-read").click()
+            page.get_by_test_id("identity-face").wait_for()
+            seen.append(page.get_by_test_id("simulated-warning").inner_text())
+            W.pass_face_check(page)
+            page.get_by_test_id("identity-verified").wait_for(timeout=30000)
+            seen.append("verified")
+        context.close()
+
+    face_support.run_in_browser(video, scenario, timeout=120)
+    assert seen[-1] == "verified" and "模拟" in seen[0]
+    with app.app_context():
+        worker = db.session.get(Worker, account_id)
+        record = identity.latest_verified(worker)
+        assert worker.identity_verified_at is not None and record.simulated and record.station_id is not None

@@ -1,8 +1,10 @@
-"""Support for the worker-registration browser test: the app, an enterprise, the desk reader, the face steps."""
+"""Support for the worker-registration browser test: the app, an enterprise, a reader station, the face steps."""
 from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from registry.core.extensions import db
@@ -10,6 +12,7 @@ from tests.e2e import face_support
 from tests.e2e.browser_support import build_live_app
 from tests.factories import photos as P
 from tests.factories.enterprises import make_enterprise
+from workers.identity import stations
 
 
 def build_app(tmp_path: Path):
@@ -46,12 +49,32 @@ def read_code(page, base_url: str, phone: str) -> str:
     return re.search(r"\d{6}", body).group(0)
 
 
-def read_chip_at_the_desk(app, code: str, photo: Path) -> dict:
-    """What the desk operator runs: `flask workers read-chip --code CODE --simulated`."""
-    result = app.test_cli_runner().invoke(args=["workers", "read-chip", "--code", code, "--simulated",
-                                                "--face-photo", str(photo)])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+def enrol_station(app, server_url: str, folder: Path) -> Path:
+    """An operator registers a reader station; the station program enrols itself over HTTP. Its config file."""
+    with app.app_context():
+        _station, code = stations.register_station("e2e 读卡站", "测试窗口", None)
+        db.session.commit()
+    config = folder / "station.json"
+    run_station(config, "enroll", "--server", server_url, code)
+    return config
+
+
+def run_station(config: Path, *args: str) -> dict:
+    """`registry-station --config CONFIG ARGS...` in its own process; its JSON answer."""
+    result = subprocess.run([sys.executable, "-m", "readerstation", "--config", str(config), *args],
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads(result.stdout)
+
+
+def log_in(page, base_url: str, phone: str) -> None:
+    """The SMS-code login, the code read from the development outbox."""
+    page.goto(base_url + "/login")
+    page.locator("input[name=phone]").fill(phone)
+    page.locator("button[value=send]").click()
+    page.locator("input[name=code]").fill(read_code(page, base_url, phone))
+    page.locator("button[value=login]").click()
+    page.get_by_test_id("masked-phone").wait_for()
 
 
 def pass_face_check(page) -> None:

@@ -5,10 +5,10 @@ from functools import lru_cache
 
 from idcard.icao.reader import ChipReader
 from idcard.softcard import SoftwareCardTransport, build_document, generate_pki
+from readerstation.reading import chip_photo
 from registry.core.idnumbers import birth_date_of
 from tests.factories import photos
 from workers.identity import chip as identity_chip
-from workers.identity.cli import chip_photo
 
 
 @lru_cache(maxsize=1)

@@ -9,8 +9,11 @@ Matching the account (decided here, documented for operators):
   names is not unique. DG11 only counts because EF.SOD hashes it (an
   unhashed or altered data group fails passive authentication).
 * Resident-ID reader record: name, ID number and birth date must all equal
-  the account's. Such records are not signed, so they are accepted only from
-  a desk reader the platform runs, never from the public API.
+  the account's. Such records are not signed by the card, so they are
+  accepted only from an enrolled reader station (its signed request carries
+  the record and the photo its certified SAM reader decoded), never from the
+  public API. The decoded photo becomes the face reference, so the worker's
+  face is compared with the card's photo like a chip's.
 
 Trust: CSCAs come from NFC_TRUST_STORE or instance/csca. A software card's
 CSCA is trusted only for the one read that passes it (simulated demos and
@@ -25,6 +28,7 @@ import secrets
 from collections.abc import Iterable, Mapping
 
 import sqlalchemy as sa
+from cryptography import x509
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -243,7 +247,7 @@ def match_resident(account: Account, name: str, id_number: str, birth_date: str)
         {"status": FAILED, "reason": "name, ID number or birth date differs"}
 
 
-def _stop(worker: Worker, record: IdentityRecord, failure: str) -> None:
+def _stop(worker: Worker, record: IdentityRecord, failure: str, *, detail: str | None = None) -> None:
     """Keep the failed attempt and its audit event, then refuse (the refusal is committed)."""
     record.failure = failure
     db.session.flush()
@@ -251,7 +255,7 @@ def _stop(worker: Worker, record: IdentityRecord, failure: str) -> None:
     audit.record(kind, subject_id=worker.account_id, record_id=record.id, method=record.method,
                  failure=failure, failed_checks=sorted(n for n, c in record.checks.items()
                                                        if c["status"] == FAILED))
-    raise RecordedRefusal(failure_message(failure), code=failure, status=422)
+    raise RecordedRefusal(failure_message(failure, detail), code=failure, status=422)
 
 
 def check_read_rate(worker: Worker) -> None:
@@ -268,9 +272,33 @@ def check_read_rate(worker: Worker) -> None:
                           retry_after=retry_after)
 
 
+def load_simulated_csca(data: bytes) -> x509.Certificate:
+    """A software card's CSCA (PEM or DER) sent with a simulated read."""
+    try:
+        if data.lstrip().startswith(b"-----BEGIN"):
+            return x509.load_pem_x509_certificate(data)
+        return x509.load_der_x509_certificate(data)
+    except ValueError:
+        raise DomainError(_("The simulated card's certificate cannot be read."), code="simulated_csca_invalid",
+                          status=422, fields={"csca": [_("Not a certificate.")]}) from None
+
+
+def _enroll_document_photo(worker: Worker, record: IdentityRecord, account: Account, photo: bytes,
+                           source: str) -> None:
+    """Make the document's photo the face reference, or stop with the reason it cannot be one."""
+    try:
+        reference = face.enroll_reference(account, photo, source, keep_photo=True)
+    except DomainError as refusal:
+        record.checks = {**record.checks, "face_reference": {"status": FAILED, "reason": refusal.code}}
+        return _stop(worker, record, "face_reference_refused", detail=refusal.code)
+    record.checks = {**record.checks, "face_reference": {"status": PASSED, "reason": "enrolled"}}
+    record.face_reference_id = reference.id
+
+
 def submit_chip_read(worker: Worker, files: Mapping[str, bytes], *, aa_challenge: bytes | None = None,
-                     aa_response: bytes | None = None, extra_csca: Iterable = (),
-                     simulated: bool = False) -> IdentityRecord:
+                     aa_response: bytes | None = None, ca_transcript: Mapping | None = None,
+                     access_protocol: str | None = None, extra_csca: Iterable = (),
+                     simulated: bool = False, station_id: int | None = None) -> IdentityRecord:
     """Verify raw eMRTD files for a worker, match them to the account and enroll the chip photo.
 
     Every check is redone here; the client's own opinion is never asked.
@@ -287,12 +315,12 @@ def submit_chip_read(worker: Worker, files: Mapping[str, bytes], *, aa_challenge
     account = db.session.get(Account, worker.account_id)
     result = verification_service(extra_csca).verify_emrtd(
         files, session_key=session_key(worker), aa_challenge=aa_challenge, aa_response=aa_response,
-        simulated=simulated)
+        simulated=simulated, **({"ca_transcript": ca_transcript} if ca_transcript is not None else {}))
     if result.simulated and _production():
         _refuse_simulation()
     record = IdentityRecord(worker_id=worker.account_id, method="chip", document_kind=result.document_kind,
                             checks=_generic_checks(result.checks), simulated=bool(result.simulated or simulated),
-                            created_at=clock.now())
+                            station_id=station_id, created_at=clock.now())
     db.session.add(record)
     if not result.ok:
         return _stop(worker, record, "checks_failed")
@@ -308,27 +336,25 @@ def submit_chip_read(worker: Worker, files: Mapping[str, bytes], *, aa_challenge
     if not result.face_proven or not result.face_image:
         record.checks = {**record.checks, "face_reference": {"status": FAILED, "reason": "no photo in DG2"}}
         return _stop(worker, record, "no_face_photo")
-    try:
-        reference = face.enroll_reference(account, result.face_image, "chip_dg2", keep_photo=True)
-    except DomainError as refusal:
-        record.checks = {**record.checks, "face_reference": {"status": FAILED, "reason": refusal.code}}
-        return _stop(worker, record, "face_reference_refused")
-    record.checks = {**record.checks, "face_reference": {"status": PASSED, "reason": "enrolled"}}
-    record.face_reference_id = reference.id
+    _enroll_document_photo(worker, record, account, result.face_image, "chip_dg2")
     record.document_verified_at = clock.now()
     db.session.flush()
     audit.record("worker.identity_document_verified", subject_id=worker.account_id, record_id=record.id,
-                 method="chip", simulated=record.simulated)
+                 method="chip", simulated=record.simulated, station_id=station_id,
+                 access_protocol=access_protocol if access_protocol in ("PACE", "BAC") else None,
+                 chip_proofs=list(getattr(result, "chip_proofs", ())))
     return record
 
 
 def submit_resident_id_read(worker: Worker, record_bytes: bytes, wlt_photo: bytes | None = None, *,
-                            simulated: bool = False) -> IdentityRecord:
-    """A resident-ID record from the platform's own desk reader (SAM), matched exactly to the account.
+                            photo: bytes | None = None, simulated: bool = False,
+                            station_id: int | None = None) -> IdentityRecord:
+    """A resident-ID record from an enrolled station's SAM reader, matched exactly to the account.
 
-    The record is not signed: only a reader the platform runs may call this,
-    never the public API. Its WLT photo needs the vendor's decoder, so the
-    face step uses a reference already on record (or the manual review).
+    The record is not signed by the card: only a station's signed request may
+    bring it, never the public API. `photo` is the card photo the reader's
+    SDK decoded from the WLT data; it becomes the face reference, so the face
+    check compares the worker with the card.
     """
     if _production() and simulated:
         _refuse_simulation()
@@ -338,7 +364,7 @@ def submit_resident_id_read(worker: Worker, record_bytes: bytes, wlt_photo: byte
     result = verification_service().verify_resident_id(record_bytes, wlt_photo, simulated=simulated)
     record = IdentityRecord(worker_id=worker.account_id, method="resident_id_reader",
                             document_kind=result.document_kind, checks=_generic_checks(result.checks),
-                            simulated=simulated, created_at=clock.now())
+                            simulated=simulated, station_id=station_id, created_at=clock.now())
     db.session.add(record)
     if not result.ok:
         return _stop(worker, record, "checks_failed")
@@ -347,8 +373,12 @@ def submit_resident_id_read(worker: Worker, record_bytes: bytes, wlt_photo: byte
         account, identity.name, identity.document_number, identity.birth_date)}
     if record.checks["identity_match"]["status"] != PASSED:
         return _stop(worker, record, "identity_mismatch")
-    reference = face.active_reference(account)
-    record.face_reference_id = reference.id if reference else None
+    checks = {name: check for name, check in record.checks.items() if name != "face_binding"}
+    if not photo:
+        record.checks = {**checks, "face_reference": {"status": FAILED, "reason": "no decoded card photo"}}
+        return _stop(worker, record, "no_face_photo")
+    record.checks = checks
+    _enroll_document_photo(worker, record, account, photo, "resident_id_card")
     record.document_verified_at = clock.now()
     db.session.flush()
     audit.record("worker.identity_document_verified", subject_id=worker.account_id, record_id=record.id,

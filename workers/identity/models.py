@@ -1,4 +1,4 @@
-"""Identity-step tables: proofs of identity, desk-reader bindings, chip nonces, manual reviews."""
+"""Identity-step tables: proofs of identity, reader stations and their reads, bindings, chip nonces, reviews."""
 from __future__ import annotations
 
 import datetime as dt
@@ -35,6 +35,8 @@ class IdentityRecord(Base):
     face_reference_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("face_reference.id", ondelete="SET NULL"))
     face_check_id: Mapped[int | None] = mapped_column(sa.ForeignKey("face_check.id", ondelete="SET NULL"))
+    # The reader station that read the document (every station read is attributed to one).
+    station_id: Mapped[int | None] = mapped_column(sa.ForeignKey("identity_station.id", ondelete="SET NULL"))
     document_verified_at: Mapped[dt.datetime | None]
     verified_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -51,6 +53,51 @@ class IdentityBinding(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None]
+
+
+class IdentityStation(Base):
+    """A reader station (a PC with a contactless or SAM reader at an office or service window).
+
+    It holds an Ed25519 key pair of its own; the platform keeps only the
+    public key and checks every request's signature against it. An operator
+    registers it, which yields a one-time enrolment code; revoking it stops
+    every later request at once.
+    """
+
+    __tablename__ = "identity_station"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(60))
+    place: Mapped[str] = mapped_column(sa.String(120), default="")
+    # Keyed hash of the one-time enrolment code (the code itself is shown once).
+    enrolment_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    enrolment_expires_at: Mapped[dt.datetime | None]
+    public_key: Mapped[bytes | None] = mapped_column(sa.LargeBinary(32))
+    enrolled_at: Mapped[dt.datetime | None]
+    # The platform's own in-process station for 模拟证件（演示）; never in production.
+    builtin: Mapped[bool] = mapped_column(default=False)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id", ondelete="SET NULL"))
+
+
+class StationRead(Base):
+    """One pairing of a station with a worker's registration: the station may upload one read for it."""
+
+    __tablename__ = "identity_station_read"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(sa.ForeignKey("identity_station.id", ondelete="CASCADE"), index=True)
+    worker_id: Mapped[int] = mapped_column(sa.ForeignKey("worker.account_id", ondelete="CASCADE"), index=True)
+    simulated: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    finished_at: Mapped[dt.datetime | None]
+    # What the station reported when it could not read (a stable code; see messages.read_problem).
+    problem: Mapped[str | None] = mapped_column(sa.String(32))
+    record_id: Mapped[int | None] = mapped_column(sa.ForeignKey("identity_record.id", ondelete="SET NULL"))
 
 
 class IdentityNonce(Base):

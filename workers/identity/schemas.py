@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from readerstation.protocol import PROBLEMS
 from registry.web.api import Upload
 
 
@@ -36,9 +37,12 @@ class IdentityRecordSchema(Schema):
 
 
 class IdentityStatusSchema(Schema):
-    state = fields.String(metadata={"description": "not_started | waiting_for_enterprises | awaiting_face | "
-                                                   "failed | review_pending | verified"})
+    state = fields.String(metadata={"description": "not_started | waiting_for_enterprises | reading | "
+                                                   "awaiting_face | failed | review_pending | verified"})
     registration_step = fields.String()
+    station_name = fields.String(allow_none=True, metadata={"description": "the station reading the document"})
+    read_problem = fields.String(allow_none=True, metadata={"description": "why the station could not read it"})
+    demo_card = fields.Boolean(metadata={"description": "the simulated card (模拟证件) is offered here"})
     binding_code = fields.String(allow_none=True)
     binding_expires_at = fields.DateTime(allow_none=True)
     record = fields.Nested(IdentityRecordSchema, allow_none=True)
@@ -67,3 +71,57 @@ class ReviewSubmittedSchema(Schema):
     id = fields.Integer()
     state = fields.String()
     submitted_at = fields.DateTime()
+
+
+# --- reader stations ---------------------------------------------------------
+
+class StationEnrolmentSchema(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=32),
+                         metadata={"description": "the one-time enrolment code an operator was shown"})
+    public_key = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                               metadata={"description": "the station's Ed25519 public key, 32 bytes, base64"})
+
+
+class StationSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    place = fields.String()
+    enrolled_at = fields.DateTime(allow_none=True)
+
+
+class PairingSchema(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=32),
+                         metadata={"description": "the code on the worker's identity page"})
+    simulated = fields.Boolean(load_default=False,
+                               metadata={"description": "read a software card (development and tests only)"})
+
+
+class HolderSchema(Schema):
+    name = fields.String()
+    id_number = fields.String()
+
+
+class PairingResultSchema(Schema):
+    read_id = fields.Integer()
+    aa_challenge = fields.String(metadata={"description": "8 bytes, base64: relay to the chip's INTERNAL "
+                                                         "AUTHENTICATE"})
+    expires_in = fields.Integer()
+    holder = fields.Nested(HolderSchema, allow_none=True,
+                           metadata={"description": "for a simulated read only: who the software card carries"})
+
+
+StationChipReadFormSchema = Schema.from_dict(
+    {**ChipReadFormSchema().fields,
+     "chip_authentication": fields.String(metadata={"description": "Chip Authentication transcript (JSON)"}),
+     "access_protocol": fields.String(metadata={"description": "PACE or BAC"}),
+     "csca": Upload(metadata={"description": "a simulated card's CSCA certificate (development only)"})},
+    name="StationChipReadFormSchema")
+
+
+class ResidentIdFormSchema(Schema):
+    record = Upload(required=True, metadata={"description": "the card's 256-byte text record from the SAM"})
+    photo = Upload(required=True, metadata={"description": "the card photo as the reader's SDK decoded it"})
+
+
+class ProblemSchema(Schema):
+    problem = fields.String(required=True, validate=validate.OneOf(PROBLEMS))

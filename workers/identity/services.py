@@ -28,7 +28,14 @@ from registry.face.imaging import REFERENCE_FORMATS, ImageRejected, decode_image
 from registry.face.models import FaceReference
 from workers import services as worker_services
 from workers.identity.messages import method_label
-from workers.identity.models import IdentityBinding, IdentityNonce, IdentityRecord, IdentityReview
+from workers.identity.models import (
+    IdentityBinding,
+    IdentityNonce,
+    IdentityRecord,
+    IdentityReview,
+    IdentityStation,
+    StationRead,
+)
 from workers.models import RegistrationStep, Worker
 
 METHODS = ("chip", "resident_id_reader", "manual_review")
@@ -152,5 +159,8 @@ def delete_identity_data(account: Account) -> None:
 
     db.session.execute(sa.update(IdentityReview).where(IdentityReview.decided_by_id == account.id)
                        .values(decided_by_id=None))
-    for model in (IdentityReview, IdentityRecord, IdentityBinding, IdentityNonce):
+    for column in ("created_by_id", "revoked_by_id"):  # an operator's stations outlive the operator's account
+        db.session.execute(sa.update(IdentityStation).where(getattr(IdentityStation, column) == account.id)
+                           .values({column: None}))
+    for model in (StationRead, IdentityReview, IdentityRecord, IdentityBinding, IdentityNonce):
         db.session.execute(sa.delete(model).where(model.worker_id == account.id))

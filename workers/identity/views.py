@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from registry.accounts.models import Account, Role
 from registry.audit import services as audit
+from registry.core import clock, qr
 from registry.core.errors import DomainError
 from registry.core.extensions import db
 from registry.web.api import ApiValidationError, dump, load_body, operation, require_json_api_login
@@ -23,7 +24,7 @@ from registry.web.helpers import (
 )
 from workers import services
 from workers.identity import chip as identity_chip
-from workers.identity import messages
+from workers.identity import demo_card, messages, stations
 from workers.identity import review as identity_review
 from workers.identity import services as identity
 from workers.identity.models import ReviewState
@@ -45,12 +46,12 @@ CHIP_FILE = re.compile(r"^(COM|SOD|DG(?:[1-9]|1[0-6]))$")
 MAX_CHIP_FILE = 256 * 1024  # no LDS1 file comes close (idcard's own limit)
 
 
-def _record_view(record) -> dict | None:
+def record_view(record) -> dict | None:
     if record is None:
         return None
     return {"id": record.id, "method": record.method, "method_label": messages.method_label(record.method),
             "document_kind": record.document_kind, "checks": record.checks, "simulated": record.simulated,
-            "failure": record.failure, "message": messages.failure_message(record.failure) if record.failure else None,
+            "failure": record.failure, "message": messages.attempt_failure(record.failure, record.checks) if record.failure else None,
             "document_verified_at": record.document_verified_at, "verified_at": record.verified_at}
 
 
@@ -71,6 +72,14 @@ def _status(worker) -> dict:
         state = "failed"
     else:
         state = "not_started"
+    station_read = stations.latest_read(worker)
+    station_name = read_problem = None
+    if station_read is not None and state in ("not_started", "failed", "awaiting_face", "review_pending") and (
+            record is None or station_read.created_at >= record.created_at):
+        if station_read.finished_at is None and station_read.expires_at > clock.now():
+            state, station_name = "reading", stations.station_name(station_read)
+        elif station_read.problem:
+            read_problem = messages.read_problem(station_read.problem)
     needs_code = state in ("not_started", "failed", "awaiting_face", "review_pending")
     if needs_code:
         # Reading never makes a code (a GET writes nothing): the worker asks
@@ -78,8 +87,10 @@ def _status(worker) -> dict:
         # and offer a new one.
         binding = identity_chip.active_binding(worker)
     return {"state": state, "registration_step": worker.registration_step, "needs_code": needs_code,
+            "station_name": station_name, "read_problem": read_problem,
+            "demo_card": demo_card.offered() and state in ("not_started", "failed"),
             "binding_code": binding.code if binding else None,
-            "binding_expires_at": binding.expires_at if binding else None, "record": _record_view(record),
+            "binding_expires_at": binding.expires_at if binding else None, "record": record_view(record),
             "review_state": review.state if review else None,
             "review_reason": review.reason if review and review.state == "rejected" else None}
 
@@ -100,11 +111,31 @@ def identity_page():
         else:
             flash_success(_("Your identity has been verified. Next: sign the authorization letter."))
             return redirect(url_for("workers.identity_page"))
+    return _identity_page(worker, errors)
+
+
+def _identity_page(worker, errors: dict):
     status = _status(worker)
+    code_qr = qr.render_svg(status["binding_code"]) if status["binding_code"] else None
     return render_template("workers/identity.html", worker=worker, status=status, errors=errors,
-                           face_check=returned_face_check(),
+                           face_check=returned_face_check(), code_qr=code_qr,
                            check_label=messages.check_label,
                            photo_label=messages.photo_label), 422 if errors else 200
+
+
+@bp.post("/workers/identity/demo-card")
+@roles_required(WORKER)
+def identity_demo_card():
+    """模拟证件（演示）: a software card with the account and a photo taken now, read in-process (not production)."""
+    worker = services.ensure_worker(current_user)
+    storage = request.files.get("photo")
+    photo = storage.stream.read(demo_card.MAX_PHOTO_BYTES + 1) if storage else b""
+    try:
+        demo_card.read_demo_card(worker, photo)
+    except DomainError as exc:
+        return _identity_page(worker, refusal_errors(exc))
+    flash_success(_("The simulated document has been read. Now verify your face."))
+    return redirect(url_for("workers.identity_page"))
 
 
 @bp.post("/workers/identity/code")
@@ -212,7 +243,7 @@ def api_chip_challenge():
                                   "expires_in": int(identity_chip.NONCE_TTL.total_seconds())}, status=201)
 
 
-def _b64_field(name: str, errors: dict) -> bytes | None:
+def b64_field(name: str, errors: dict) -> bytes | None:
     raw = request.form.get(name, "").strip()
     if not raw:
         return None
@@ -243,11 +274,11 @@ def api_chip_read():
         files[key] = data
     if not files and not errors:
         errors["files"] = [_("Send the files read from the chip.")]
-    challenge, response = _b64_field("aa_challenge", errors), _b64_field("aa_response", errors)
+    challenge, response = b64_field("aa_challenge", errors), b64_field("aa_response", errors)
     if errors:
         raise ApiValidationError(_("Some fields are not valid."), fields=errors)
     record = identity_chip.submit_chip_read(worker, files, aa_challenge=challenge, aa_response=response)
-    return dump(IdentityRecordSchema, _record_view(record), status=201)
+    return dump(IdentityRecordSchema, record_view(record), status=201)
 
 
 @bp.post("/api/v1/workers/me/identity/face")
@@ -258,7 +289,7 @@ def api_identity_face():
     services.ensure_worker(current_user)  # role first
     data = load_body(FaceCompletionSchema)
     record = identity.complete_with_face(current_user._get_current_object(), data["face_check_id"])
-    return dump(IdentityRecordSchema, _record_view(record))
+    return dump(IdentityRecordSchema, record_view(record))
 
 
 @bp.post("/api/v1/workers/me/identity/reviews")

@@ -1,0 +1,3 @@
+from readerstation.cli import main
+
+main()
