@@ -8,7 +8,7 @@
     registry-station status
 
 Output is JSON with the platform's named checks, never the document's data.
-Exit status: 0 accepted, 2 refused by the platform or unreadable, 1 misuse.
+Exit status: 0 accepted, 1 refused by the platform or unreadable, 2 misuse (click's usage errors).
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def _emit(payload: dict, code: int = 0) -> None:
 
 def _refused(error: client.PlatformError) -> None:
     _emit({"accepted": False, "status": error.status, "code": error.code, "message": error.message,
-           **({"fields": error.fields} if error.fields else {})}, 2)
+           **({"fields": error.fields} if error.fields else {})}, 1)
 
 
 @click.group()
@@ -125,7 +125,7 @@ def read_command(ctx, code, document_number, birth_date, expiry_date, can, devic
             station.report_problem(pairing["read_id"], problem)
         except client.PlatformError:
             pass  # the pairing expires by itself; the worker asks for a new code either way
-        _emit({"accepted": False, "code": problem, "message": f"the document could not be read: {type(exc).__name__}"}, 2)
+        _emit({"accepted": False, "code": problem, "message": f"the document could not be read: {type(exc).__name__}"}, 1)
     try:
         record = station.upload_chip(pairing["read_id"], read, csca_pem=csca)
     except client.PlatformError as error:

@@ -37,10 +37,18 @@ def _answer(response: requests.Response) -> dict:
     return body
 
 
+def _unreachable(server: str, error: requests.RequestException) -> PlatformError:
+    return PlatformError(0, "platform_unreachable", f"the platform at {server} cannot be reached "
+                                                    f"({type(error).__name__}); check the address and the network")
+
+
 def enrol(server: str, code: str, private_key: Ed25519PrivateKey, *, timeout: float = 30) -> dict:
     """Send the station's public key with the operator's one-time code; returns the station's registration."""
-    response = requests.post(f"{server.rstrip('/')}/api/v1/stations", timeout=timeout,
-                             json={"code": code, "public_key": public_key_b64(private_key)})
+    try:
+        response = requests.post(f"{server.rstrip('/')}/api/v1/stations", timeout=timeout,
+                                 json={"code": code, "public_key": public_key_b64(private_key)})
+    except requests.RequestException as error:
+        raise _unreachable(server, error) from None
     return _answer(response)
 
 
@@ -65,7 +73,10 @@ class StationClient:
         prepared.headers[protocol.HEADER_TIME] = stamp
         prepared.headers[protocol.HEADER_SIGNATURE] = base64.b64encode(
             self.key.sign(protocol.signing_input(method, signed_path, stamp, body))).decode()
-        return _answer(self.http.send(prepared, timeout=self.timeout))
+        try:
+            return _answer(self.http.send(prepared, timeout=self.timeout))
+        except requests.RequestException as error:
+            raise _unreachable(self.server, error) from None
 
     def me(self) -> dict:
         return self._call("GET", "/api/v1/stations/me")
