@@ -83,6 +83,24 @@ def _known_signature(data: bytes, formats: tuple[str, ...]) -> bool:
     return any(data.startswith(magic) for fmt in formats for magic in _SIGNATURES.get(fmt, ()))
 
 
+def enlarge_small(pixels: np.ndarray, min_side: int) -> np.ndarray:
+    """Scale a small picture up (whole factors, Lanczos) until its short side reaches min_side.
+
+    A Chinese resident ID card's photo is 102 x 126 pixels and an ICAO chip
+    photo can be little more: the face in it is narrower than the detector's
+    and the quality gates' minimum. The descriptor is computed from a
+    150-pixel aligned chip either way, so enlarging loses nothing the photo
+    had; it only lets the detector find the face.
+    """
+    height, width = pixels.shape[:2]
+    short = min(height, width)
+    if short >= min_side or short == 0:
+        return pixels
+    factor = -(-min_side // short)
+    picture = Image.fromarray(pixels).resize((width * factor, height * factor), Image.Resampling.LANCZOS)
+    return np.asarray(picture)
+
+
 def to_jpeg(pixels, quality: int = 90) -> bytes:
     """JPEG bytes of an RGB pixel array."""
     buffer = io.BytesIO()

@@ -10,7 +10,7 @@ return an opaque template from `enroll` (for example its record id).
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -22,6 +22,7 @@ from registry.face.imaging import (
     REFERENCE_FORMATS,
     ImageRejected,
     decode_image,
+    enlarge_small,
 )
 from registry.face.settings import setting, thresholds
 
@@ -112,8 +113,15 @@ class EmbeddedProvider:
             pixels = decode_image(image, formats=REFERENCE_FORMATS, max_bytes=int(setting("FACE_MAX_REFERENCE_BYTES")),
                                   max_pixels=int(setting("FACE_MAX_IMAGE_PIXELS")),
                                   max_side=int(setting("FACE_REFERENCE_MAX_SIDE")))
-            # Chip photos can be small and ID photos loosely framed: allow upsampling here only.
-            face = engine.analyse(pixels, _limits(), retry_upsampled=True)
+            # Chip and ID-card photos can be small (102 x 126) and loosely framed: enlarge and allow
+            # upsampling here only; camera frames must meet the size gates as taken.
+            enlarged = enlarge_small(pixels, int(setting("FACE_REFERENCE_MIN_SIDE")))
+            limits = _limits()
+            if enlarged is not pixels:
+                # Enlarging smooths the picture, so the blur gate would judge the scaling, not the
+                # photo; a document's photo is what it is (the match threshold still decides).
+                limits = replace(limits, min_sharpness=0.0)
+            face = engine.analyse(enlarged, limits, retry_upsampled=True)
         except (ImageRejected, engine.FaceRejected) as refusal:
             return Enrollment(None, refusal.reason, self.version())
         return Enrollment(engine.pack_descriptor(face.descriptor), None, self.version(),

@@ -57,6 +57,8 @@ DEFAULTS: dict[str, Any] = {
     # Frames are analysed at most this wide/high (keeps dlib within budget).
     "FACE_FRAME_MAX_SIDE": 640,
     "FACE_REFERENCE_MAX_SIDE": 1280,
+    # References whose short side is smaller are enlarged first (an ID-card photo is 102 x 126).
+    "FACE_REFERENCE_MIN_SIDE": 360,
     # Helper processes computing descriptors in parallel (see registry/face/pool.py); 0 = none.
     "FACE_DESCRIPTOR_PROCESSES": 1,
     # Operator setting: keep the uploaded frames (encrypted) with the decision.

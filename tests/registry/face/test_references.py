@@ -189,3 +189,19 @@ def test_a_reference_from_another_engine_is_not_used(app, worker, face_config):
                 FACE_CHALLENGE_ACTIONS_FOR_TESTS=["blink"])
     check = services.verify(worker, services.issue_challenge(worker, "consent").id, [b"a", b"b", b"c"])
     assert (check.passed, check.reason) == (False, "no_reference")
+
+
+def test_a_reference_as_small_as_an_id_card_photo_is_enrolled_and_matches(app, photos):
+    """A resident ID card's photo is 102 x 126, head and shoulders: enrolled (enlarged first), it still tells
+    the same person (other full-size photos of him) from another."""
+    from registry.face import engine  # noqa: PLC0415 - only this test compares descriptors directly
+    from registry.face.providers import get_provider  # noqa: PLC0415
+
+    provider = get_provider()
+    card_photo = P.jpeg(P.camera_frame("obama.jpg", False, (102, 126), 0.6))
+    tiny = provider.enroll(card_photo)
+    assert tiny.template is not None, tiny.reason
+    descriptor = engine.unpack_descriptor
+    for name in ("obama2.jpg", "obama3.jpg"):
+        assert engine.distance(descriptor(tiny.template), descriptor(provider.enroll(photos[name]).template)) < 0.5
+    assert engine.distance(descriptor(tiny.template), descriptor(provider.enroll(photos["biden.jpg"]).template)) > 0.6
