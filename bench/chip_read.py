@@ -1,10 +1,13 @@
 """Benchmark: full eMRTD read and verification against the software card.
 
-Each run does BAC, reads EF.COM, DG1, a ~20 KB DG2, DG14, DG15 and EF.SOD,
-relays an active-authentication challenge, and verifies everything (passive
-and active authentication). Host CPU time is the reader + verifier side:
-thread CPU time of the whole run minus the time the simulated chip spent
-inside its own APDU handler.
+Each run does access control (BAC, or PACE ECDH-GM AES-128 on
+brainpoolP256r1), reads EF.COM, DG1, a ~20 KB DG2, DG14, DG15 (when there
+is AA) and EF.SOD, runs chip authentication (ECDH P-256, AES-128) where the
+row has it, relays an active-authentication challenge where the chip has
+AA, and verifies everything (passive authentication, AA, the CA
+transcript). Host CPU time is the reader + verifier side: thread CPU time
+of the whole run minus the time the simulated chip spent inside its own
+APDU handler.
 
 Usage: python bench/chip_read.py [--runs 50] [--dg2-bytes 20000]
 """
@@ -31,10 +34,12 @@ def _percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
-def run(runs: int, dg2_bytes: int, aa: str, signature: str) -> dict:
+def run(runs: int, dg2_bytes: int, aa: str | None, signature: str,
+        access: str = "bac", ca: str | None = None) -> dict:
     """Run the benchmark and return its figures."""
     face = demo_face_jpeg((480, 640), target_bytes=dg2_bytes)
-    doc = build_document(face_jpeg=face, aa=aa, signature=signature)
+    doc = build_document(face_jpeg=face, aa=aa, signature=signature,
+                         access=access, chip_authentication=ca)
     service = VerificationService(TrustStore([doc.csca_certificate]))
     host_ms, card_ms, wall_ms, apdus = [], [], [], 0
     for _ in range(runs + 1):  # the first run warms caches and is dropped
@@ -45,12 +50,17 @@ def run(runs: int, dg2_bytes: int, aa: str, signature: str) -> dict:
         read = ChipReader(SoftwareCardTransport(card)).read(
             doc.mrz_information, aa_challenge=challenge,
             data_groups=(1, 2, 14, 15))
+        transcript = read.ca_transcript.to_dict() \
+            if read.ca_transcript else None
         result = service.verify_emrtd(read.files, session_key=session,
                                       aa_challenge=read.aa_challenge,
-                                      aa_response=read.aa_response)
+                                      aa_response=read.aa_response,
+                                      ca_transcript=transcript)
         cpu = time.thread_time() - cpu
         wall = time.perf_counter() - wall
-        if not result.ok:
+        if not result.ok or read.access_protocol != access.upper() or \
+                (ca is not None) != ("chip_authentication" in
+                                     result.chip_proofs):
             raise SystemExit(f"verification failed: {result.failed()}")
         host_ms.append((cpu - card.cpu_time) * 1000)
         card_ms.append(card.cpu_time * 1000)
@@ -70,16 +80,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--dg2-bytes", type=int, default=20_000)
     args = parser.parse_args(argv)
-    rows = [run(args.runs, args.dg2_bytes, aa, sig)
-            for aa, sig in (("ec", "rsa-pkcs1"), ("rsa", "ecdsa"))]
+    setups = (("BAC, RSA / ECDSA", "ec", "rsa-pkcs1", "bac", None),
+              ("BAC, ECDSA / RSA", "rsa", "ecdsa", "bac", None),
+              ("PACE, RSA / ECDSA", "ec", "rsa-pkcs1", "pace", None),
+              ("BAC+CA, RSA / -", None, "rsa-pkcs1", "bac", "ec"),
+              ("PACE+CA, RSA / -", None, "rsa-pkcs1", "pace", "ec"))
+    rows = [run(args.runs, args.dg2_bytes, aa, sig, access, ca)
+            for _, aa, sig, access, ca in setups]
     print(f"chip read benchmark: {args.runs} reads each, software card, "
           f"target host CPU <= {TARGET_MS:.0f} ms/read")
-    header = (f"{'SOD / AA':<16}{'DG2 B':>7}{'APDUs':>7}{'host med':>10}"
-              f"{'host p95':>10}{'card med':>10}{'wall med':>10}")
+    header = (f"{'access, SOD / AA':<20}{'DG2 B':>7}{'APDUs':>7}"
+              f"{'host med':>10}{'host p95':>10}{'card med':>10}"
+              f"{'wall med':>10}")
     print(header)
     print("-" * len(header))
-    for row, label in zip(rows, ("RSA / ECDSA", "ECDSA / RSA")):
-        print(f"{label:<16}{row['dg2_bytes']:>7}{row['apdus']:>7}"
+    for row, (label, *_) in zip(rows, setups):
+        print(f"{label:<20}{row['dg2_bytes']:>7}{row['apdus']:>7}"
               f"{row['host_median']:>8.1f}ms{row['host_p95']:>8.1f}ms"
               f"{row['card_median']:>8.1f}ms{row['wall_median']:>8.1f}ms")
     worst = max(row["host_p95"] for row in rows)

@@ -4,8 +4,9 @@ Layout:
 
 * :mod:`idcard.transport` - the ``transceive(apdu) -> bytes`` interface and
   the nfcpy implementation (USB readers, ISO 14443-4 Type A/B).
-* :mod:`idcard.icao` - Doc 9303: MRZ, BAC, secure messaging, LDS files,
-  EF.SOD, CSCA trust store, active authentication, and the chip reader.
+* :mod:`idcard.icao` - Doc 9303: MRZ, BAC, PACE, secure messaging, LDS
+  files, EF.SOD, CSCA trust store, active and chip authentication, and the
+  chip reader.
 * :mod:`idcard.verification` - server-side checks on uploaded raw files,
   with single-use expiring AA challenges (:class:`NonceStore`).
 * :mod:`idcard.cnid` - 256-byte resident ID records from SAM desk readers.

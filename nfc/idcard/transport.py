@@ -21,6 +21,13 @@ class Transport(Protocol):
     #: True when the other end is the software card, never a real chip.
     simulated: bool
 
+    # Optional, read with getattr by the reader (not part of the protocol so
+    # that minimal transports stay valid):
+    #   extended_length: bool - the reader and driver carry extended-length
+    #       APDUs (the chip's own support is detected separately);
+    #   historical_bytes: bytes | None - ATR/ATS historical bytes, which may
+    #       state the chip's card capabilities.
+
     def transceive(self, apdu: bytes) -> bytes:
         """Send ``apdu`` and return the response APDU (data + SW1 SW2)."""
         ...
@@ -33,6 +40,16 @@ class CountingTransport:
         self.inner = inner
         self.count = 0
         self.simulated = bool(getattr(inner, "simulated", False))
+
+    @property
+    def extended_length(self) -> bool | None:
+        """Whether the wrapped transport carries extended-length APDUs."""
+        return getattr(self.inner, "extended_length", None)
+
+    @property
+    def historical_bytes(self) -> bytes | None:
+        """The wrapped transport's historical bytes, if it knows them."""
+        return getattr(self.inner, "historical_bytes", None)
 
     def transceive(self, apdu: bytes) -> bytes:
         """Forward ``apdu`` and count it."""
@@ -47,13 +64,26 @@ class NfcpyTransport:
     ``udp:127.0.0.1:54321``. ``timeout`` bounds each command, ``wait``
     bounds the search for a card. Use as a context manager or call
     :meth:`connect` and :meth:`close`.
+
+    Extended-length APDUs: nfcpy 1.0.4's ``Tag.transceive`` sends any APDU
+    through ISO-DEP block chaining, cutting it into frames no larger than
+    the card's FSC (already lowered to what the driver can send) and joining
+    chained answers, so APDU size is not bound by the frame size. nfcpy's
+    own ``_extended_length_support`` flag only shapes its ``send_apdu``
+    helper, which is not used here. ``extended_length=False`` keeps the
+    reader on short APDUs for a reader that misbehaves anyway. nfcpy does
+    not keep the RATS answer, so no historical bytes are available.
     """
 
+    #: nfcpy 1.0.4 discards the ATS after activation.
+    historical_bytes: bytes | None = None
+
     def __init__(self, path: str = "usb", *, timeout: float = 2.0,
-                 wait: float = 10.0) -> None:
+                 wait: float = 10.0, extended_length: bool = True) -> None:
         self.path = path
         self.timeout = timeout
         self.wait = wait
+        self.extended_length = extended_length
         # The udp driver only ever reaches the software card emulator.
         self.simulated = path.startswith("udp")
         self._clf = None
@@ -115,6 +145,13 @@ class NfcpyTransport:
         # activate() returns None when the card leaves during RATS/ATTRIB;
         # the caller simply senses again until the deadline.
         return nfc.tag.activate(self._clf, target)
+
+    @property
+    def max_frame_size(self) -> int | None:
+        """Information bytes per ISO-DEP frame nfcpy uses (FSC minus PCB
+        and CRC), or None before a card is connected."""
+        dep = getattr(self._tag, "_dep", None)
+        return getattr(dep, "miu", None)
 
     def transceive(self, apdu: bytes) -> bytes:
         """Exchange one APDU with the activated card."""

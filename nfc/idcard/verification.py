@@ -1,9 +1,16 @@
 """Server-side verification of identity documents.
 
 Takes the raw files a phone app or desk reader uploads and re-does every
-check itself: nothing the client says about MRZ, signatures, hashes or
-active authentication is trusted. Each check is reported by name with a
-status (passed / failed / skipped) and a reason.
+check itself: nothing the client says about MRZ, signatures, hashes,
+active or chip authentication is trusted. Each check is reported by name
+with a status (passed / failed / skipped) and a reason.
+
+Two checks can prove the chip genuine (not a copy of its data):
+``active_authentication`` (the chip signed this session's challenge) and
+``chip_authentication`` (a Chip Authentication transcript whose MACs only
+the DG14 key holder could make — evidence only as far as the uploading
+reader is trusted, see :mod:`idcard.icao.ca_transcript`).
+:attr:`VerificationResult.chip_proofs` names the ones that passed.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from typing import Protocol, runtime_checkable
 from .cnid import parse_resident_record
 from .errors import IdCardError
 from .icao.aa import verify_active_authentication
+from .icao.ca_transcript import CATranscript, assess_transcript
 from .icao.lds import aa_hash_name, parse_dg1, parse_dg2, parse_dg15
 from .icao.mrz import MRZ
 from .icao.sod import parse_sod
@@ -29,6 +37,8 @@ PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 ICAO_CHECKS = ("mrz_check_digits", "sod_signature", "certificate_chain",
                "data_group_hashes", "active_authentication", "document_expiry")
 SIMULATED_MARKER = "SIMULATED"
+#: Checks that prove the chip itself genuine.
+CHIP_PROOFS = ("active_authentication", "chip_authentication")
 
 
 @runtime_checkable
@@ -125,13 +135,23 @@ class VerificationResult:
     face_proven: bool = False
     simulated: bool = False
     required: tuple[str, ...] = ()
+    #: The service requires active or chip authentication to pass.
+    require_chip_proof: bool = False
+
+    @property
+    def chip_proofs(self) -> tuple[str, ...]:
+        """Which of active_authentication / chip_authentication passed."""
+        return tuple(n for n in CHIP_PROOFS
+                     if self.checks.get(n, Check(SKIPPED)).status == PASSED)
 
     @property
     def ok(self) -> bool:
-        """True when every required check passed and none failed."""
+        """True when every required check passed and none failed (and a
+        chip proof exists when one is required)."""
         return all(self.checks.get(n, Check(SKIPPED)).status == PASSED
                    for n in self.required) and \
-            not any(c.status == FAILED for c in self.checks.values())
+            not any(c.status == FAILED for c in self.checks.values()) and \
+            (not self.require_chip_proof or bool(self.chip_proofs))
 
     def failed(self) -> list[str]:
         """Names of the checks that failed."""
@@ -145,6 +165,7 @@ class VerificationResult:
         out = {"document_kind": self.document_kind, "ok": self.ok,
                "simulated": self.simulated, "face_proven": self.face_proven,
                "checks": {n: c.to_dict() for n, c in self.checks.items()},
+               "chip_proofs": list(self.chip_proofs),
                "identity": asdict(self.identity) if self.identity else None,
                "face_mime_type": self.face_mime_type}
         if include_face and self.face_image:
@@ -164,7 +185,9 @@ class VerificationService:
     """Checks uploaded eMRTD files and resident ID records.
 
     ``now`` returns the current UTC time (injectable for tests).
-    ``require_active_authentication`` makes documents without DG15 fail.
+    ``require_active_authentication`` makes a read fail unless the chip
+    proved itself genuine: by active authentication, or by a chip
+    authentication transcript (documents without DG15 pass that way).
     """
 
     def __init__(self, trust_store: TrustStore,
@@ -184,18 +207,29 @@ class VerificationService:
                      session_key: str | None = None,
                      aa_challenge: bytes | None = None,
                      aa_response: bytes | None = None,
+                     ca_transcript: CATranscript | Mapping | None = None,
                      simulated: bool = False) -> VerificationResult:
-        """Verify raw eMRTD files (keys "COM", "SOD", "DG1".."DG16")."""
+        """Verify raw eMRTD files (keys "COM", "SOD", "DG1".."DG16").
+
+        ``ca_transcript`` is the reader's :class:`CATranscript` or its
+        ``to_dict()`` form. The ``chip_authentication`` check appears only
+        when DG14 offers Chip Authentication or a transcript was uploaded,
+        so results for other documents keep their shape.
+        """
         files = {k.upper(): bytes(v) for k, v in files.items() if v}
-        required = tuple(n for n in ICAO_CHECKS if self.require_aa or
-                         n != "active_authentication")
+        required = tuple(n for n in ICAO_CHECKS
+                         if n != "active_authentication")
         res = VerificationResult("icao9303", simulated=simulated,
-                                 required=required)
+                                 required=required,
+                                 require_chip_proof=self.require_aa)
         now = self.now()
         mrz = self._check_mrz(files, res)
         sod = self._check_pa(files, res, now)
+        ca = self._check_ca(files, res, sod, ca_transcript)
         self._check_aa(files, res, sod, session_key, aa_challenge,
-                       aa_response)
+                       aa_response, ca)
+        if ca is not None:
+            res.checks["chip_authentication"] = ca
         if mrz is None:
             res.checks["document_expiry"] = Check(SKIPPED, "no valid MRZ")
         elif mrz.expiry() < now.date():
@@ -260,14 +294,16 @@ class VerificationService:
         return sod
 
     def _check_aa(self, files, res, sod, session_key, challenge,
-                  response) -> None:
+                  response, ca: Check | None = None) -> None:
         checks = res.checks
         # EF.SOD is signed, EF.COM is not: whether the chip has AA is read
         # from the SOD, so a client cannot skip AA by dropping DG15.
         expected = sod is not None and 15 in sod.hashes
         if not expected and "DG15" not in files:
+            # Required or not, chip authentication can stand in for AA.
+            proven = ca is not None and ca.status == PASSED
             checks["active_authentication"] = Check(
-                FAILED if self.require_aa else SKIPPED,
+                FAILED if self.require_aa and not proven else SKIPPED,
                 "document has no active authentication key (DG15)")
             return
         if session_key is None or challenge is None or \
@@ -295,6 +331,16 @@ class VerificationService:
                                                 "challenge") if pa_ok else \
             Check(FAILED, "signature valid but not counted: passive "
                   "authentication failed, so the DG15 key is not trusted")
+
+    def _check_ca(self, files, res, sod, transcript) -> Check | None:
+        checks = res.checks
+        # Like DG15 for AA: a clone can bring its own DG14 key, so the
+        # transcript only counts when EF.SOD vouches for that DG14.
+        vouched = sod is not None and 14 in sod.hashes and all(
+            checks[n].status == PASSED for n in
+            ("sod_signature", "certificate_chain", "data_group_hashes"))
+        outcome = assess_transcript(files.get("DG14"), transcript, vouched)
+        return Check(*outcome) if outcome is not None else None
 
     def verify_resident_id(self, record: bytes, wlt_photo: bytes | None = None,
                            *, simulated: bool = False) -> VerificationResult:

@@ -28,7 +28,11 @@ def test_read_simulated_end_to_end(tmp_path):
     assert {n: c["status"] for n, c in body["checks"].items()} == {
         "mrz_check_digits": "passed", "sod_signature": "passed",
         "certificate_chain": "passed", "data_group_hashes": "passed",
-        "active_authentication": "passed", "document_expiry": "passed"}
+        "active_authentication": "passed", "chip_authentication": "passed",
+        "document_expiry": "passed"}
+    assert body["access_protocol"] == "PACE"
+    assert set(body["chip_proofs"]) == {"active_authentication",
+                                        "chip_authentication"}
     assert body["identity"]["name"] == "ERIKA MUSTERFRAU"
     assert body["apdu_count"] > 10 and body["files"]["DG2"] > 1000
     assert face.read_bytes()[:3] == b"\xff\xd8\xff"
@@ -39,6 +43,14 @@ def test_read_simulated_with_wrong_birth_date_fails_bac():
                                           "--birth-date", "850413"])
     assert result.exit_code == 1
     assert "AccessDeniedError" in result.output and "BAC" in result.output
+
+
+def test_read_simulated_with_the_card_access_number():
+    result = CliRunner().invoke(nfc_cli, ["read", "--simulated",
+                                          "--can", "123456"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert body["ok"] is True and body["access_protocol"] == "PACE"
 
 
 def test_read_prompts_then_reports_missing_reader(tmp_path):

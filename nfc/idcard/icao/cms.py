@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.utils import CryptographyDeprecationWarning
 
 from ..errors import IdCardError, ParseError, SignatureError
+from .keys import certificate_public_key
 
 HASHES = {"sha1": hashes.SHA1, "sha224": hashes.SHA224,
           "sha256": hashes.SHA256, "sha384": hashes.SHA384,
@@ -205,10 +206,7 @@ def verify_signed_content(signed: SignedContent) -> x509.Certificate:
             signed_bytes = b"\x31" + attrs.dump()[1:]
         if md != content_digest:
             raise SignatureError("messageDigest does not match the content")
-    try:
-        key = cert.public_key()
-    except (ValueError, UnsupportedAlgorithm) as exc:
-        raise SignatureError(f"signer key cannot be loaded: {exc}") from exc
+    key = certificate_public_key(cert, SignatureError, "signer key")
     verify_public_key_signature(key, signer["signature"].native, signed_bytes,
                                 signer["signature_algorithm"],
                                 signed.digest_algorithm)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from .. import tlv
 from ..errors import LDSError, TLVError
+from .keys import load_public_key
 from .mrz import MRZ, parse_mrz
 
 #: File identifiers of the eMRTD application.
@@ -124,6 +125,15 @@ class FaceImage:
         return image
 
 
+def sniff_image_type(data: bytes, what: str = "facial image") -> str:
+    """Media type of JPEG or JPEG 2000 (JP2 file or bare codestream) bytes; raises LDSError otherwise."""
+    if data.startswith(_JPEG):
+        return "image/jpeg"
+    if data.startswith(_JP2) or data.startswith(_J2K):
+        return "image/jp2"
+    raise LDSError(f"{what} is neither JPEG nor JPEG 2000")
+
+
 def _u(data: bytes, offset: int, size: int) -> int:
     if offset + size > len(data):
         raise LDSError("ISO 19794-5 record is truncated")
@@ -154,12 +164,7 @@ def parse_face_record(record: bytes) -> list[FaceImage]:
         kind = _u(record, start + 1, 1)
         width, height = _u(record, start + 2, 2), _u(record, start + 4, 2)
         data = record[data_start:end]
-        if data.startswith(_JPEG):
-            mime = "image/jpeg"
-        elif data.startswith(_JP2) or data.startswith(_J2K):
-            mime = "image/jp2"
-        else:
-            raise LDSError("facial image is neither JPEG nor JPEG 2000")
+        mime = sniff_image_type(data)
         if (kind == 0) != (mime == "image/jpeg"):
             raise LDSError("facial image data does not match its declared type")
         images.append(FaceImage(data, mime, width, height))
@@ -170,7 +175,13 @@ def parse_face_record(record: bytes) -> list[FaceImage]:
 
 
 def parse_dg2(data: bytes) -> list[FaceImage]:
-    """Parse DG2 (tag 75) and return its facial images, first one first."""
+    """Parse DG2 (tag 75) and return its facial images, first one first.
+
+    Each template's data block is an ISO/IEC 19794-5 record (5F2E) or, since LDS 1.8, an
+    ISO/IEC 39794-5 FaceImageDataBlock (7F2E, see `idcard.icao.face39794`).
+    """
+    from .face39794 import parse_face_image_data_block  # here: face39794 builds on this module's FaceImage
+
     outer = _outer(data, 0x75, "DG2")
     kids = _children(outer, "DG2")
     if len(kids) != 1 or kids[0].tag != 0x7F61:
@@ -187,7 +198,10 @@ def parse_dg2(data: bytes) -> list[FaceImage]:
                   if c.tag in (0x5F2E, 0x7F2E)]
         if len(blocks) != 1:
             raise LDSError("DG2 template must hold one biometric data block")
-        images.extend(parse_face_record(blocks[0].value))
+        if blocks[0].tag == 0x7F2E:
+            images.extend(parse_face_image_data_block(blocks[0].value))
+        else:
+            images.extend(parse_face_record(blocks[0].value))
     if not images:
         raise LDSError("DG2 holds no facial image")
     return images
@@ -222,14 +236,9 @@ def _text(value: bytes) -> str:
 
 
 def parse_dg15(data: bytes):
-    """Return the active-authentication public key held by DG15."""
-    from cryptography.hazmat.primitives.serialization import load_der_public_key
-
-    spki = _outer(data, 0x6F, "DG15").value
-    try:
-        return load_der_public_key(spki)
-    except Exception as exc:  # ValueError or UnsupportedAlgorithm
-        raise LDSError(f"DG15 public key cannot be loaded: {exc}") from exc
+    """Return the active-authentication public key held by DG15 (see `idcard.icao.keys` for the
+    encodings accepted beyond what ``cryptography`` loads: explicit EC parameters, unsigned moduli)."""
+    return load_public_key(_outer(data, 0x6F, "DG15").value, LDSError, "DG15 public key")
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,71 @@ Commands are wrapped into DO'87'/DO'85' (encrypted data), DO'97' (Le) and
 DO'8E' (MAC); responses are accepted only when their DO'8E' matches the MAC
 over DO'87'/DO'99' under the expected send sequence counter. Data is decrypted
 only after the MAC has been verified, and nothing is returned otherwise.
+
+Lengths (Part 11, 9.8.6): DO'97' holds Ne in one byte (``00`` = 256) or, for
+Ne above 256, two bytes (``0000`` = 65536). The protected command itself is a
+short APDU with Le ``00`` unless its data field exceeds 255 bytes or the
+answer cannot fit 256 bytes; then, where the session may use extended
+length, it becomes an extended APDU with Le ``0000``.
 """
 
 from __future__ import annotations
 
 from .. import tlv
 from ..errors import ParseError, SecureMessagingError, TLVError
-from .apdu import CommandAPDU
+from .apdu import EXTENDED_MAX_LE, SHORT_MAX_LC, SHORT_MAX_LE, CommandAPDU
 from .crypto import AESSuite, DESSuite, constant_time_equal, pad, unpad
+
+#: DO'99' (4 bytes) and DO'8E' with an 8-byte MAC (10 bytes).
+_STATUS_AND_MAC = 4 + 10
+
+
+def encode_le(le: int) -> bytes:
+    """Value of DO'97' for Ne = ``le``: one byte up to 256, else two."""
+    if not 1 <= le <= EXTENDED_MAX_LE:
+        raise ValueError("Ne must be 1..65536")
+    return bytes([le & 0xFF]) if le <= SHORT_MAX_LE else \
+        (le & 0xFFFF).to_bytes(2, "big")
+
+
+def decode_le(value: bytes) -> int:
+    """Ne from the value of DO'97' (``00`` = 256, ``0000`` = 65536)."""
+    if len(value) == 1:
+        return value[0] or SHORT_MAX_LE
+    if len(value) == 2:
+        return int.from_bytes(value, "big") or EXTENDED_MAX_LE
+    raise ValueError("DO'97' must hold one or two bytes")
+
+
+def protected_response_length(plain: int, block_size: int) -> int:
+    """Size of the protected data field that carries ``plain`` bytes.
+
+    DO'87' (padding indicator plus padded cryptogram) when there is data,
+    then DO'99' and DO'8E'; the status word is not included. Used to decide
+    whether an answer fits a short response before asking for it.
+    """
+    size = _STATUS_AND_MAC
+    if plain:
+        value = 1 + (plain // block_size + 1) * block_size
+        size += 1 + len(tlv.encode_length(value)) + value
+    return size
+
+
+def max_plain_response(limit: int, block_size: int) -> int:
+    """Largest plain length whose protected data field fits ``limit`` bytes.
+
+    Returns 0 when not even an empty protected answer fits.
+    """
+    low, high = 0, max(0, limit)
+    if protected_response_length(0, block_size) > limit:
+        return 0
+    while low < high:  # protected_response_length grows with ``plain``
+        middle = (low + high + 1) // 2
+        if protected_response_length(middle, block_size) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def make_suite(ks_enc: bytes, ks_mac: bytes, algorithm: str):
@@ -66,8 +123,15 @@ class SecureMessaging:
         self._ssc = (self._ssc + 1) % (1 << (8 * self.suite.block_size))
         return self.ssc
 
-    def protect(self, command_apdu: bytes) -> bytes:
-        """Wrap a plain short command APDU into a protected one."""
+    def protect(self, command_apdu: bytes, *, extended: bool = False
+                ) -> bytes:
+        """Wrap a plain command APDU into a protected one.
+
+        ``extended`` says the chip and the transport accept extended-length
+        APDUs. Without it a command whose protected form needs them is
+        refused here rather than sent to a chip that would reject it; the
+        plain command may itself be extended-encoded to force the form.
+        """
         if self._broken:
             raise SecureMessagingError("secure messaging session was aborted")
         try:
@@ -87,13 +151,23 @@ class SecureMessaging:
             objects += (tlv.encode(0x85, cipher) if cmd.ins & 1
                         else tlv.encode(0x87, b"\x01" + cipher))
         if cmd.le is not None:
-            objects += tlv.encode(0x97, bytes([cmd.le & 0xFF]))
+            objects += tlv.encode(0x97, encode_le(cmd.le))
         header = pad(bytes([cla, cmd.ins, cmd.p1, cmd.p2]), bs)
         mac = self.suite.mac(pad(ssc + header + objects, bs))
         body = objects + tlv.encode(0x8E, mac)
-        if len(body) > 255:
-            raise SecureMessagingError("protected command exceeds a short APDU")
-        return bytes([cla, cmd.ins, cmd.p1, cmd.p2, len(body)]) + body + b"\x00"
+        needs = (cmd.extended or len(body) > SHORT_MAX_LC
+                 or (cmd.le is not None and cmd.le > SHORT_MAX_LE))
+        if needs and not extended:
+            # Nothing was sent: give the counter back so the session goes on.
+            self._ssc = (self._ssc - 1) % (1 << (8 * bs))
+            raise SecureMessagingError(
+                "protected command needs extended length, which this chip "
+                "or transport does not support")
+        wide = needs or (extended and cmd.le is not None and
+                         protected_response_length(cmd.le, bs) > SHORT_MAX_LE)
+        return CommandAPDU(cla, cmd.ins, cmd.p1, cmd.p2, body,
+                           le=EXTENDED_MAX_LE if wide else SHORT_MAX_LE,
+                           extended=wide).encode()
 
     def unprotect(self, response_apdu: bytes) -> bytes:
         """Verify and decrypt a protected response.

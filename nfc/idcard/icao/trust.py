@@ -25,6 +25,9 @@ from cryptography.utils import CryptographyDeprecationWarning
 
 from ..errors import CertificateError, ChainError, IdCardError, SignatureError, TrustStoreError
 from .cms import guard, parse_signed_data, verify_signed_content
+from .crl import CrlSet, TrustedCrl, crl_file_name, load_crl, looks_like_crl, verify_crl
+from .keys import certificate_public_key
+from .profiles import check_master_list_signer
 
 MASTER_LIST_OID = "2.23.136.1.1.2"
 CERT_SUFFIXES = (".pem", ".crt", ".cer", ".der")
@@ -62,8 +65,8 @@ def load_certificates(data: bytes) -> list[x509.Certificate]:
 
 def verify_issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> None:
     """Check that ``issuer``'s key signed ``cert``; raises SignatureError."""
+    key = certificate_public_key(issuer, SignatureError, "issuer key")
     try:
-        key = issuer.public_key()
         params = cert.signature_algorithm_parameters
         algorithm = cert.signature_hash_algorithm
         signature, tbs = cert.signature, cert.tbs_certificate_bytes
@@ -114,8 +117,9 @@ class MasterListReport:
 def read_master_list(data: bytes) -> MasterListReport:
     """Decode an ICAO CSCA master list, verify its CMS signature, and take every certificate that parses.
 
-    The list as a whole must be sound: its structure, its signature, and a signer issued by one of the
-    listed CSCAs (the issuing state's own); raises CertificateError otherwise. One unparsable
+    The list as a whole must be sound: its structure, its signature, a signer issued by one of the
+    listed CSCAs (the issuing state's own) and allowed to sign master lists (the ICAO extended key
+    usage, Doc 9303 Part 12); raises CertificateError otherwise. One unparsable
     certificate among hundreds (the official ICAO list has some) is reported, not fatal.
     """
     signed = parse_signed_data(data, CertificateError, MASTER_LIST_OID)
@@ -134,6 +138,7 @@ def read_master_list(data: bytes) -> MasterListReport:
         signer = verify_signed_content(signed)
     except SignatureError as exc:
         raise CertificateError(f"master list signature: {exc}") from exc
+    check_master_list_signer(signer, CertificateError)
     for csca in certs:
         try:
             verify_issued_by(signer, csca)
@@ -149,10 +154,18 @@ def parse_master_list(data: bytes) -> list[x509.Certificate]:
 
 
 class TrustStore:
-    """A set of trusted CSCA certificates."""
+    """A set of trusted CSCA certificates and the verified CRLs they published.
 
-    def __init__(self, certificates: Iterable[x509.Certificate] = ()) -> None:
+    ``stale_crl`` says what a CRL past its nextUpdate does to the documents of its CSCA: "block"
+    (the default) fails the chain check with the reason, "warn" only logs it (see `idcard.icao.crl`).
+    """
+
+    def __init__(self, certificates: Iterable[x509.Certificate] = (), *, stale_crl: str = "block") -> None:
+        if stale_crl not in ("block", "warn"):
+            raise ValueError("stale_crl must be 'block' or 'warn'")
         self._certs: dict[bytes, x509.Certificate] = {}
+        self._crls = CrlSet()
+        self.stale_crl = stale_crl
         for cert in certificates:
             self.add(cert)
 
@@ -169,12 +182,23 @@ class TrustStore:
         fingerprint = cert.public_bytes(serialization.Encoding.DER)
         self._certs[hashlib.sha256(fingerprint).digest()] = cert
 
+    @property
+    def crls(self) -> list[TrustedCrl]:
+        """The CRLs whose signature verified, with the CSCA of each."""
+        return list(self._crls)
+
+    def add_crl(self, crl: x509.CertificateRevocationList) -> TrustedCrl:
+        """Keep ``crl`` once a trusted CSCA's key is found to have signed it; raises CertificateError."""
+        return self._crls.add(crl, verify_crl(crl, self._certs.values()))
+
     def add_bytes(self, data: bytes) -> list[x509.Certificate]:
         """Trust certificates from PEM/DER bytes or a master list."""
         return self.add_report(data).certificates
 
     def add_report(self, data: bytes) -> MasterListReport:
         """Trust certificates from PEM/DER bytes or a master list, saying which entries were refused."""
+        if looks_like_crl(data):
+            raise CertificateError("this is a CRL, not certificates: add it with add_crl")
         try:
             report = MasterListReport(load_certificates(data))
         except CertificateError:
@@ -184,17 +208,31 @@ class TrustStore:
         return report
 
     @classmethod
-    def from_folder(cls, folder: str | os.PathLike) -> TrustStore:
-        """Load every certificate or master list file found in ``folder``."""
-        store = cls()
+    def from_folder(cls, folder: str | os.PathLike, *, stale_crl: str = "block") -> TrustStore:
+        """Load every certificate, master list and CRL file found in ``folder``.
+
+        CRLs are loaded last, since each must verify with a CSCA of the folder (a CRL whose CSCA is
+        missing or whose signature fails makes the folder unusable, like any broken file).
+        """
+        store = cls(stale_crl=stale_crl)
         path = Path(folder)
         if not path.is_dir():
             raise TrustStoreError(f"trust store folder {path} does not exist")
+        crls = []
         for item in sorted(path.iterdir()):
             if not item.is_file() or item.stat().st_size > MAX_FILE_SIZE:
                 continue
+            data = item.read_bytes()
             try:
-                store.add_bytes(item.read_bytes())
+                if looks_like_crl(data):
+                    crls.append((item, data))
+                else:
+                    store.add_bytes(data)
+            except CertificateError as exc:
+                raise TrustStoreError(f"{item.name}: {exc}") from exc
+        for item, data in crls:
+            try:
+                store.add_crl(load_crl(data))
             except CertificateError as exc:
                 raise TrustStoreError(f"{item.name}: {exc}") from exc
         return store
@@ -203,8 +241,10 @@ class TrustStore:
                      at: _dt.datetime | None = None) -> x509.Certificate:
         """Find the trusted CSCA that issued ``ds_cert``; raise ChainError.
 
-        Checks the CSCA signature on the DS certificate and the validity
-        period of both certificates at ``at`` (default: now).
+        Checks the CSCA signature on the DS certificate, the validity
+        period of both certificates at ``at`` (default: now) and the CRLs
+        of the CSCA: a revoked DS, or a stale CRL under ``stale_crl="block"``,
+        raises ChainError.
         """
         at = at or _dt.datetime.now(_dt.UTC)
         if not _valid_at(ds_cert, at):
@@ -232,6 +272,7 @@ class TrustStore:
                 reasons.append("CSCA certificate is not valid at "
                                f"{at:%Y-%m-%d}")
                 continue
+            self._crls.check(ds_cert, csca, at, self.stale_crl)
             return csca
         raise ChainError("; ".join(reasons))
 
@@ -267,3 +308,20 @@ def import_report(folder: str | os.PathLike, data: bytes) -> tuple[list[Path], l
             target.write_bytes(cert.public_bytes(serialization.Encoding.DER))
         written.append(target)
     return written, report.refused
+
+
+def import_crl_into_folder(folder: str | os.PathLike, data: bytes) -> tuple[Path, TrustedCrl]:
+    """Verify a CRL (DER or PEM) against the CSCAs already in ``folder`` and store it there as DER.
+
+    Raises TrustStoreError when the CRL is malformed, names no CSCA of the folder or its signature
+    does not verify: an unverified CRL is never written. Returns the file and the verified CRL.
+    """
+    try:
+        crl = load_crl(data)
+        entry = TrustStore.from_folder(folder).add_crl(crl)
+    except IdCardError as exc:
+        raise TrustStoreError(f"cannot import: {exc}") from exc
+    target = Path(folder) / crl_file_name(crl)
+    if not target.exists():
+        target.write_bytes(crl.public_bytes(serialization.Encoding.DER))
+    return target, entry

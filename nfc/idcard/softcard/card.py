@@ -20,11 +20,15 @@ from .. import tlv
 from ..errors import IdCardError, ParseError
 from ..icao import apdu as sw
 from ..icao.aa import TRAILER_IDS
-from ..icao.apdu import CommandAPDU
+from ..icao.apdu import CommandAPDU, is_extended
 from ..icao.bac import derive_keys, initial_ssc, session_keys
 from ..icao.crypto import constant_time_equal, des3_cbc_decrypt, des3_cbc_encrypt, pad, retail_mac, unpad
 from ..icao.lds import LDS_AID
-from ..icao.sm import make_suite, spans
+from ..icao.pace import FID_CARD_ACCESS
+from ..icao.sm import decode_le, make_suite, protected_response_length, spans
+from .ca_card import CardCA
+from .link import CardLink
+from .pace_card import CardPACE, plain_command
 
 
 class _SMAbort(Exception):
@@ -53,7 +57,9 @@ class CardSecureMessaging:
         except (ParseError, IdCardError) as exc:
             raise _SMAbort(str(exc)) from exc
         tags = [t for t, _, _ in objects]
-        if not tags or tags[-1] != 0x8E or cmd.le != 256:
+        # Le of a protected command is '00' (short) or '0000' (extended).
+        if not tags or tags[-1] != 0x8E or \
+                cmd.le != (65536 if cmd.extended else 256):
             raise _SMAbort("DO'8E' missing")
         bs = self.suite.block_size
         header = pad(raw[:4], bs)
@@ -72,8 +78,8 @@ class CardSecureMessaging:
                     data = unpad(self.suite.decrypt(ssc, value))
                 except IdCardError as exc:
                     raise _SMAbort(str(exc)) from exc
-            elif tag == 0x97 and len(value) == 1:
-                le = value[0] or 256
+            elif tag == 0x97 and len(value) in (1, 2):
+                le = decode_le(value)
             else:
                 raise _SMAbort(f"unexpected DO {tag:X}")
         return CommandAPDU(raw[0] & ~0x0C, raw[1], raw[2], raw[3], data, le)
@@ -102,12 +108,28 @@ class SoftwareCard:
     ``files`` maps file identifiers (0x011E, 0x0101, ...) to contents.
     ``aa_key`` is the private key matching DG15, if any. ``cpu_time`` sums
     the thread CPU time spent inside :meth:`process`, so benchmarks can tell
-    the host's work from the simulated chip's.
+    the host's work from the simulated chip's. ``extended_length`` and
+    ``response_chaining`` set how APDU lengths behave (:mod:`.link`);
+    ``mf_files`` are files in the master file that anyone may read in plain
+    before the eMRTD application is selected (EF.ATR/INFO, 0x2F01).
+    ``pace`` (:mod:`.pace_card`) adds PACE and serves EF.CardAccess,
+    ``bac=False`` makes a PACE-only chip, ``ca`` (:mod:`.ca_card`) adds
+    Chip Authentication.
     """
 
     def __init__(self, files: dict[int, bytes], mrz_information: str,
                  aa_key=None, *, aa_hash: str = "sha1",
-                 rng=os.urandom) -> None:
+                 rng=os.urandom, extended_length: bool = False,
+                 response_chaining: bool = False,
+                 mf_files: dict[int, bytes] | None = None,
+                 pace: CardPACE | None = None, bac: bool = True,
+                 ca: CardCA | None = None) -> None:
+        self.link = CardLink(extended_length, response_chaining)
+        self.mf_files = {fid: bytes(data)
+                         for fid, data in (mf_files or {}).items()}
+        self.pace, self.bac_enabled, self.ca = pace, bac, ca
+        if pace is not None:
+            self.mf_files[FID_CARD_ACCESS] = pace.card_access
         self.files = {fid: bytes(data) for fid, data in files.items()}
         self.k_enc, self.k_mac = derive_keys(mrz_information)
         self.aa_key = aa_key
@@ -123,6 +145,13 @@ class SoftwareCard:
         self.current: int | None = None
         self.rnd_ic: bytes | None = None
         self.sm: CardSecureMessaging | None = None
+        self.mf_current: int | None = None
+        self.link.reset()
+        #: Session to switch to after the current answer (Chip
+        #: Authentication answers under the old keys).
+        self.next_sm: CardSecureMessaging | None = None
+        if self.pace is not None:
+            self.pace.reset()
 
     def process(self, raw: bytes) -> bytes:
         """Handle one command APDU and return the response APDU."""
@@ -136,6 +165,12 @@ class SoftwareCard:
     def _process(self, raw: bytes) -> bytes:
         if len(raw) < 4:
             return _plain(sw.SW_WRONG_LENGTH)
+        if self.link.is_get_response(raw):
+            return self.link.get_response(raw)
+        self.link.clear()
+        if self.link.refuses(raw):
+            self.sm = None  # the MAC cannot even be found: session over
+            return _plain(sw.SW_WRONG_LENGTH)
         if raw[0] & 0x0C:
             if self.sm is None:
                 return _plain(sw.SW_CONDITIONS_NOT_SATISFIED)
@@ -145,7 +180,15 @@ class SoftwareCard:
                 self.sm = None
                 return _plain(sw.SW_SM_DATA_INCORRECT)
             data, status = self._dispatch(cmd)
-            return self.sm.wrap(data, status, odd=bool(cmd.ins & 1 and data))
+            outer_ne = 65536 if is_extended(raw) else 256
+            if not self.link.fits(protected_response_length(
+                    len(data), self.sm.suite.block_size), outer_ne):
+                data, status = b"", sw.SW_WRONG_LENGTH
+            response = self.link.deliver(self.sm.wrap(
+                data, status, odd=bool(cmd.ins & 1 and data)), outer_ne)
+            if self.next_sm is not None:
+                self.sm, self.next_sm = self.next_sm, None
+            return response
         try:
             cmd = CommandAPDU.decode(raw)
         except ParseError:
@@ -154,12 +197,17 @@ class SoftwareCard:
             # An unprotected command ends the secure channel (Part 11, 9.8.4).
             self.sm = None
             return _plain(sw.SW_SM_DATA_MISSING)
+        answer = plain_command(self, cmd)  # PACE, or BAC refused
+        if answer is not None:
+            return self.link.deliver(answer, cmd.le)
         if cmd.ins == 0xA4 and cmd.p1 == 0x04:
             return _plain(*reversed(self._select(cmd)))
         if cmd.ins == 0x84:
             return self._get_challenge(cmd)
         if cmd.ins == 0x82:
             return self._external_authenticate(cmd)
+        if cmd.ins in (0xA4, 0xB0) and not self.app_selected:
+            return self.link.deliver(self._mf_access(cmd), cmd.le)
         if cmd.ins in (0xA4, 0xB0, 0xB1, 0x88):
             return _plain(sw.SW_SECURITY_NOT_SATISFIED)
         return _plain(sw.SW_INS_NOT_SUPPORTED)
@@ -171,6 +219,8 @@ class SoftwareCard:
             return self._read_binary(cmd)
         if cmd.ins == 0x88:
             return self._internal_authenticate(cmd)
+        if cmd.ins in (0x22, 0x86) and self.ca is not None:
+            return self.ca.command(self, cmd)
         return b"", sw.SW_INS_NOT_SUPPORTED
 
     def _select(self, cmd: CommandAPDU) -> tuple[bytes, int]:
@@ -186,6 +236,33 @@ class SoftwareCard:
             return b"", sw.SW_FILE_NOT_FOUND
         self.current = fid
         return b"", sw.SW_OK
+
+    def _mf_access(self, cmd: CommandAPDU) -> bytes:
+        """Plain SELECT and READ BINARY of the free files in the MF."""
+        if cmd.ins == 0xA4:
+            if cmd.p1 not in (0x00, 0x02) or len(cmd.data) != 2:
+                return _plain(sw.SW_INCORRECT_P1P2)
+            fid = int.from_bytes(cmd.data, "big")
+            if fid not in self.mf_files:
+                return _plain(sw.SW_FILE_NOT_FOUND)
+            self.mf_current = fid
+            return _plain(sw.SW_OK)
+        fid, offset = self.mf_current, (cmd.p1 << 8) | cmd.p2
+        if cmd.p1 & 0x80:  # short EF identifier: the low five FID bits
+            fid = next((f for f in self.mf_files
+                        if f & 0x1F == cmd.p1 & 0x1F), None)
+            offset = cmd.p2
+            if fid is None:
+                return _plain(sw.SW_FILE_NOT_FOUND)
+            self.mf_current = fid
+        if fid is None:
+            return _plain(sw.SW_SECURITY_NOT_SATISFIED)
+        content = self.mf_files[fid]
+        if cmd.le is None or offset > len(content):
+            return _plain(sw.SW_WRONG_P1P2)
+        chunk = content[offset:offset + cmd.le]
+        return _plain(sw.SW_OK if len(chunk) == cmd.le
+                      else sw.SW_END_OF_FILE, chunk)
 
     def _get_challenge(self, cmd: CommandAPDU) -> bytes:
         if cmd.le != 8 or not self.app_selected:
@@ -251,8 +328,11 @@ class SoftwareCard:
             return b"", sw.SW_INS_NOT_SUPPORTED
         if len(cmd.data) != 8:
             return b"", sw.SW_WRONG_DATA
-        return sign_challenge(self.aa_key, cmd.data, self.aa_hash,
-                              self.rng), sw.SW_OK
+        signature = sign_challenge(self.aa_key, cmd.data, self.aa_hash,
+                                   self.rng)
+        if len(signature) > (cmd.le or 0):
+            return b"", sw.SW_WRONG_LENGTH  # Ne cannot hold the signature
+        return signature, sw.SW_OK
 
 
 def sign_challenge(key, challenge: bytes, hash_name: str = "sha1",
@@ -286,12 +366,20 @@ def sign_challenge(key, challenge: bytes, hash_name: str = "sha1",
 
 
 class SoftwareCardTransport:
-    """In-process transport straight into a :class:`SoftwareCard`."""
+    """In-process transport straight into a :class:`SoftwareCard`.
+
+    It carries APDUs of any length (``extended_length``); whether the card
+    accepts them is the card's business, found out by the reader. There is
+    no ATS, so ``historical_bytes`` is None unless a test sets one.
+    """
 
     simulated = True
 
-    def __init__(self, card: SoftwareCard) -> None:
+    def __init__(self, card: SoftwareCard, *, extended_length: bool = True,
+                 historical_bytes: bytes | None = None) -> None:
         self.card = card
+        self.extended_length = extended_length
+        self.historical_bytes = historical_bytes
 
     def transceive(self, apdu: bytes) -> bytes:
         """Hand ``apdu`` to the card and return its answer."""

@@ -16,8 +16,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from .. import tlv
 from ..icao.lds import AA_INFO_OID, FID_COM, FID_SOD, TAG_BY_DG, dg_fid
+from ..icao.lengths import FID_ATR_INFO, encode_atr_info
 from ..icao.mrz import MRZ, check_digit, mrz_information, parse_mrz
+from ..icao.secinfo import encode_security_infos
+from .ca_card import CardCA
 from .card import SoftwareCard
+from .link import EXTENDED_BUFFER
+from .pace_card import ACCESS_MODES, DEFAULT_PACE_OPTIONS, CardPACE, PaceOption, random_can
 from .pki import TestPKI, build_master_list, generate_pki, issue_certificate, sign_cms, sign_sod
 
 
@@ -158,6 +163,18 @@ class TestDocument:
     aa_key: object = None
     aa_hash: str = "sha1"
     face_jpeg: bytes = field(default=b"", repr=False)
+    #: APDU length behaviour of the chip (see :mod:`idcard.softcard.link`)
+    #: and the plain files of its master file (EF.ATR/INFO).
+    extended_length: bool = False
+    response_chaining: bool = False
+    mf_files: dict[int, bytes] = field(default_factory=dict, repr=False)
+    #: Access control ("bac", "pace" or "both"), the CAN printed on the
+    #: document, the PACE options of EF.CardAccess and the Chip
+    #: Authentication key (:mod:`idcard.softcard.ca_card`), if any.
+    access: str = "bac"
+    can: str = ""
+    pace_options: tuple[PaceOption, ...] = ()
+    ca: CardCA | None = field(default=None, repr=False)
 
     @property
     def mrz_information(self) -> str:
@@ -171,8 +188,15 @@ class TestDocument:
 
     def card(self) -> SoftwareCard:
         """A fresh software chip holding this document."""
+        pace = CardPACE(self.pace_options or DEFAULT_PACE_OPTIONS,
+                        mrz_information=self.mrz_information, can=self.can) \
+            if self.access in ("pace", "both") else None
         return SoftwareCard(self.files, self.mrz_information, self.aa_key,
-                            aa_hash=self.aa_hash)
+                            aa_hash=self.aa_hash,
+                            extended_length=self.extended_length,
+                            response_chaining=self.response_chaining,
+                            mf_files=self.mf_files, pace=pace,
+                            bac=self.access != "pace", ca=self.ca)
 
     def data_group(self, number: int) -> bytes | None:
         """Raw bytes of data group ``number`` if present."""
@@ -187,15 +211,37 @@ def build_document(*, document_number: str = "L898902C3",
                    face_jpeg: bytes | None = None,
                    dg11: dict[int, str] | None = None,
                    aa: object = "ec", pki: TestPKI | None = None,
-                   signature: str = "rsa-pkcs1") -> TestDocument:
+                   signature: str = "rsa-pkcs1",
+                   extended_length: bool = False,
+                   response_chaining: bool = False,
+                   access: str = "bac", can: str | None = None,
+                   pace_options: tuple[PaceOption, ...] | None = None,
+                   chip_authentication: str | CardCA | None = None,
+                   ca_cipher: str = "AES-128") -> TestDocument:
     """Personalize a test document.
 
     ``expiry_date`` defaults to five years from today. ``aa`` is ``"rsa"``
-    (1024-bit, ISO 9796-2 with SHA-1, the largest that fits short APDUs),
-    ``"ec"`` (P-256, DG14 names ecdsa-plain-SHA256), a ready RSA or EC
-    private key, or None. ``dg11`` maps DG11 tags to text (the full name is
-    always added).
+    (1024-bit, ISO 9796-2 with SHA-1, the largest whose protected answer
+    fits a short APDU), ``"rsa2048"``, ``"ec"`` (P-256, DG14 names
+    ecdsa-plain-SHA256), a ready RSA or EC private key, or None. ``dg11``
+    maps DG11 tags to text (the full name is always added).
+
+    ``extended_length`` makes a chip that accepts extended-length APDUs,
+    ``response_chaining`` one that sends long answers in pieces (61XX and
+    GET RESPONSE); either is needed for RSA keys above 1024 bits, whose
+    protected signature exceeds 256 bytes. EF.ATR/INFO states the choice.
+
+    ``access`` is "bac" (default), "pace" (PACE only: GET CHALLENGE is
+    refused) or "both"; PACE serves EF.CardAccess with ``pace_options``
+    (default ECDH-GM AES-128 on brainpoolP256r1) and accepts the MRZ or
+    ``can`` (default: a random 6-digit number, kept on the document).
+    ``chip_authentication`` is "ec" (P-256), "dh" (RFC 5114 1024-bit) or a
+    :class:`~idcard.softcard.ca_card.CardCA`, run with ``ca_cipher``
+    ("3DES", "AES-128", ...); its key and infos go into DG14, which EF.SOD
+    hashes like every data group.
     """
+    if access not in ACCESS_MODES:
+        raise ValueError(f"access must be one of {', '.join(ACCESS_MODES)}")
     if not expiry_date:
         expiry = _dt.date.today() + _dt.timedelta(days=5 * 365)
         expiry_date = expiry.strftime("%y%m%d")
@@ -215,23 +261,34 @@ def build_document(*, document_number: str = "L898902C3",
               2: encode_dg2(face, width, height),
               11: _dg11(_names(surname, given_names, 80).rstrip("<"),
                         dg11 or {})}
-    aa_key, aa_hash = None, "sha1"
-    if aa == "rsa":
-        aa_key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
-    elif aa == "ec":
+    aa_key, aa_hash, dg14_infos = None, "sha1", []
+    if aa in ("rsa", "rsa2048"):
+        aa = rsa.generate_private_key(public_exponent=65537,
+                                      key_size=2048 if aa == "rsa2048"
+                                      else 1024)
+    if aa == "ec":
         aa = ec.generate_private_key(ec.SECP256R1())
     elif isinstance(aa, rsa.RSAPrivateKey):
-        if aa.key_size > 1024:
-            raise ValueError("RSA AA keys above 1024 bits need extended "
-                             "length APDUs, which nfcpy 1.0.4 lacks")
+        if aa.key_size > 1024 and not (extended_length or response_chaining):
+            raise ValueError("RSA AA keys above 1024 bits need a chip with "
+                             "extended length APDUs or response chaining "
+                             "(extended_length=True or "
+                             "response_chaining=True)")
         aa_key = aa
     if isinstance(aa, ec.EllipticCurvePrivateKey):
         aa_key, aa_hash = aa, "sha256"
-        groups[14] = tlv.encode(0x6E, tlv.encode(0x31, tlv.encode(
+        dg14_infos.append(tlv.encode(
             0x30, tlv.encode_oid(AA_INFO_OID) + tlv.encode(0x02, b"\x01") +
-            tlv.encode_oid("0.4.0.127.0.7.1.1.4.1.3"))))
+            tlv.encode_oid("0.4.0.127.0.7.1.1.4.1.3")))
     elif aa is not None and aa_key is None:
-        raise ValueError("aa must be 'rsa', 'ec', a private key or None")
+        raise ValueError("aa must be 'rsa', 'rsa2048', 'ec', a private key "
+                         "or None")
+    ca = CardCA.generate(chip_authentication, ca_cipher) \
+        if isinstance(chip_authentication, str) else chip_authentication
+    if ca is not None:
+        dg14_infos.extend(ca.security_infos())
+    if dg14_infos:
+        groups[14] = tlv.encode(0x6E, encode_security_infos(dg14_infos))
     if aa_key is not None:
         groups[15] = tlv.encode(0x6F, aa_key.public_key().public_bytes(
             serialization.Encoding.DER,
@@ -241,7 +298,15 @@ def build_document(*, document_number: str = "L898902C3",
                      tlv.encode(0x5C, bytes(TAG_BY_DG[n] for n in groups)))
     files = {FID_COM: com, FID_SOD: sign_sod(groups, pki)}
     files.update({dg_fid(n): data for n, data in groups.items()})
-    return TestDocument(mrz, files, pki, aa_key, aa_hash, face)
+    atr_info = encode_atr_info(extended_length, EXTENDED_BUFFER,
+                               EXTENDED_BUFFER)
+    return TestDocument(mrz, files, pki, aa_key, aa_hash, face,
+                        extended_length=extended_length,
+                        response_chaining=response_chaining,
+                        mf_files={FID_ATR_INFO: atr_info}, access=access,
+                        can=can if can is not None else random_can(),
+                        pace_options=tuple(pace_options or
+                                           DEFAULT_PACE_OPTIONS), ca=ca)
 
 
 __all__ = ["TestPKI", "TestDocument", "generate_pki", "build_document",

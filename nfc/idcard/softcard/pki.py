@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 
 from .. import tlv
+from ..icao.profiles import MASTER_LIST_SIGNING_EKU
 from ..icao.sod import LDS_SECURITY_OBJECT_OID, LDSSecurityObject
 
 SIMULATED_MARKER = "SIMULATED"
@@ -183,8 +184,15 @@ def build_master_list(cscas: list[x509.Certificate], signer_key,
                     signature)
 
 
-def issue_certificate(pki: TestPKI, common_name: str, key=None):
-    """Issue an end-entity certificate from the test CSCA (key, cert)."""
+def issue_certificate(pki: TestPKI, common_name: str, key=None, *,
+                      extended_key_usage: tuple[str, ...] = (MASTER_LIST_SIGNING_EKU,),
+                      key_usage: bool = True):
+    """Issue an end-entity certificate from the test CSCA (key, cert).
+
+    By default it is a master-list signer as Doc 9303 Part 12 profiles one: keyUsage digitalSignature
+    and the ICAO master-list signing extended key usage; pass ``extended_key_usage=()`` or
+    ``key_usage=False`` to leave either out.
+    """
     key = key or _new_key("ec")
     ski = x509.SubjectKeyIdentifier.from_public_key(pki.csca_key.public_key())
     now = _dt.datetime.now(_UTC) - _dt.timedelta(days=1)
@@ -196,4 +204,32 @@ def issue_certificate(pki: TestPKI, common_name: str, key=None):
             .not_valid_before(now).not_valid_after(now + _dt.timedelta(days=90))
             .add_extension(x509.AuthorityKeyIdentifier
                            .from_issuer_subject_key_identifier(ski), False))
+    if key_usage:
+        cert = cert.add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), True)
+    if extended_key_usage:
+        cert = cert.add_extension(x509.ExtendedKeyUsage(
+            [x509.ObjectIdentifier(oid) for oid in extended_key_usage]), True)
     return key, _sign_cert(cert, pki.csca_key, False)
+
+
+def issue_crl(pki: TestPKI, revoked: tuple[x509.Certificate, ...] | list[x509.Certificate] = (), *, key=None,
+              this_update: _dt.datetime | None = None, days: int = 90,
+              reason: x509.ReasonFlags | None = x509.ReasonFlags.key_compromise
+              ) -> x509.CertificateRevocationList:
+    """A CRL of the test CSCA listing ``revoked`` (signed by ``key``, default the CSCA's own key).
+
+    ``this_update`` defaults to yesterday and nextUpdate is ``days`` later, so an old ``this_update``
+    gives a CRL that is already past its nextUpdate (stale).
+    """
+    start = this_update or _dt.datetime.now(_UTC) - _dt.timedelta(days=1)
+    ski = x509.SubjectKeyIdentifier.from_public_key(pki.csca_key.public_key())
+    builder = (x509.CertificateRevocationListBuilder().issuer_name(pki.csca_cert.subject)
+               .last_update(start).next_update(start + _dt.timedelta(days=days))
+               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), False)
+               .add_extension(x509.CRLNumber(1), False))
+    for cert in revoked:
+        entry = x509.RevokedCertificateBuilder().serial_number(cert.serial_number).revocation_date(start)
+        if reason is not None:
+            entry = entry.add_extension(x509.CRLReason(reason), False)
+        builder = builder.add_revoked_certificate(entry.build())
+    return builder.sign(key or pki.csca_key, hashes.SHA256())
