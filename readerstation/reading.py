@@ -54,8 +54,9 @@ def simulated_document(holder: dict, face_photo: bytes):
                           aa="ec", **SIMULATED_CARD_FEATURES)
 
 
-# Features of the simulated card beyond the defaults (access protocols, chip authentication).
-SIMULATED_CARD_FEATURES: dict = {}
+# The simulated card is a current passport: PACE and BAC, Chip Authentication beside Active
+# Authentication, extended-length APDUs.
+SIMULATED_CARD_FEATURES: dict = {"access": "both", "chip_authentication": "ec", "extended_length": True}
 
 
 def read_simulated(holder: dict, face_photo: bytes, aa_challenge: bytes) -> SimulatedRead:

@@ -144,8 +144,12 @@ def test_simulated_chip_and_resident_id_reads(live, tmp_path):
     worker_id, code = _worker_code(app)
     status, answer = station(config, "read", code, "--simulated", "--face-photo", str(photo))
     assert status == 0, answer
-    assert answer["record"]["simulated"] is True
-    assert answer["record"]["checks"]["identity_match"]["status"] == "passed"
+    assert answer["record"]["simulated"] is True and answer["access_protocol"] == "PACE"
+    checks = answer["record"]["checks"]
+    assert checks["identity_match"]["status"] == "passed"
+    # The simulated card is a current passport: both clone checks ran on the platform.
+    assert checks["chip_authentication"]["status"] == "passed"
+    assert checks["active_authentication"]["status"] == "passed"
     other_id, other_code = _worker_code(app)
     status, answer = station(config, "resident-id", other_code, "--simulated", "--face-photo", str(photo))
     assert status == 0, answer

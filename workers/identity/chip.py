@@ -315,7 +315,7 @@ def submit_chip_read(worker: Worker, files: Mapping[str, bytes], *, aa_challenge
     account = db.session.get(Account, worker.account_id)
     result = verification_service(extra_csca).verify_emrtd(
         files, session_key=session_key(worker), aa_challenge=aa_challenge, aa_response=aa_response,
-        simulated=simulated, **({"ca_transcript": ca_transcript} if ca_transcript is not None else {}))
+        ca_transcript=ca_transcript, simulated=simulated)
     if result.simulated and _production():
         _refuse_simulation()
     record = IdentityRecord(worker_id=worker.account_id, method="chip", document_kind=result.document_kind,

@@ -150,6 +150,46 @@ def test_a_station_uploads_a_chip_read_once(client, worker, worker_account):
     assert again.status_code == 409 and again.get_json()["code"] == "station_read_finished"
 
 
+@pytest.mark.slow  # runs dlib face recognition
+def test_chip_authentication_is_checked_on_the_platform(client, worker, worker_account):
+    """A PACE-only card with Chip Authentication and no AA: the station's transcript is re-checked here; a
+    transcript altered on the way makes the read fail."""
+    import json  # noqa: PLC0415 - only these two tests send transcripts
+
+    from idcard.icao.reader import ChipReader  # noqa: PLC0415
+    from idcard.softcard import SoftwareCardTransport, build_document  # noqa: PLC0415
+    from registry.core.idnumbers import birth_date_of  # noqa: PLC0415
+
+    document = build_document(document_number="E12345678", birth_date=birth_date_of(
+        worker_account.id_number).strftime("%y%m%d"), nationality="CHN", issuing_state="CHN", face_jpeg=real_photo(),
+        dg11={0x5F0E: worker_account.name, 0x5F10: worker_account.id_number}, aa=None, access="pace",
+        chip_authentication="ec")
+    station = make_station()
+    for tamper in (True, False):
+        pairing = _pair(client, station, worker, simulated=True).get_json()
+        read = ChipReader(SoftwareCardTransport(document.card())).read(document.mrz_information)
+        assert read.access_protocol == "PACE" and read.ca_transcript is not None
+        transcript = read.ca_transcript.to_dict()
+        if tamper:
+            first = transcript["responses"][0]
+            raw = bytearray(base64.b64decode(first["response"]))
+            raw[-3] ^= 1  # one bit of the MAC
+            first["response"] = base64.b64encode(bytes(raw)).decode()
+        form = {**{name: data for name, data in read.files.items()},
+                "chip_authentication": json.dumps(transcript), "access_protocol": "PACE",
+                "csca": document.csca_certificate.public_bytes(Encoding.PEM)}
+        answer = station_call(client, station, "POST", f"/api/v1/stations/me/reads/{pairing['read_id']}/chip",
+                              form=form)
+        checks = answer.get_json().get("checks")
+        if tamper:
+            assert answer.status_code == 422 and answer.get_json()["code"] == "checks_failed"
+            assert identity.latest_record(worker).checks["chip_authentication"]["status"] == "failed"
+        else:
+            assert answer.status_code == 201, answer.get_json()
+            assert checks["chip_authentication"]["status"] == "passed"
+            assert "active_authentication" not in checks or checks["active_authentication"]["status"] != "passed"
+
+
 def test_uploads_are_validated_and_pairings_expire(client, worker, move_clock):
     station = make_station()
     pairing = _pair(client, station, worker, simulated=True).get_json()
