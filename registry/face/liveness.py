@@ -57,6 +57,9 @@ class LivenessResult:
     # action -> index of the frame where it was seen (the in-order match)
     action_frames: dict[str, int]
     missing: list[str]
+    # action -> the middle frame of the run of active frames that starts there (the pose held, not the
+    # frame caught mid-movement); only for camera captures
+    held_frames: dict[str, int] = field(default_factory=dict)
 
 
 def _eye_ratio(eye: np.ndarray) -> float:
@@ -162,3 +165,65 @@ def check_actions(frames: list[FrameMetrics], actions: tuple[str, ...] | list[st
     if missing:
         return LivenessResult(False, "action_missing", moved, {}, missing)
     return LivenessResult(False, "action_order", moved, {}, [])
+
+
+def _find_between(action: str, frames: list[FrameMetrics], low: int, high: int, t: LivenessThresholds,
+                  eyes_shut_max: float) -> int | None:
+    """First frame in [low, high) where the action is active after a resting frame in the same range."""
+    rested = False
+    for index in range(low, high):
+        active = _active(action, frames[index], t)
+        if action == BLINK:
+            active = active and frames[index].eye_ratio <= eyes_shut_max
+        if rested and active:
+            return index
+        if _resting(action, frames[index], t):
+            rested = True
+    return None
+
+
+def check_windowed_actions(frames: list[FrameMetrics], times_ms: list[float] | tuple[float, ...],
+                           windows: list[tuple[str, float, float]], t: LivenessThresholds,
+                           slack_ms: float, blink_share: float = 1.0) -> LivenessResult:
+    """Whether each action happened in its own time window of a continuous capture, in order.
+
+    A window is widened by slack_ms on both sides: people react a few hundred
+    milliseconds after the prompt and the camera delivers frames late. The
+    resting frame must be inside the widened window too, each action's frame
+    comes at or after the previous one's, and it is never the capture's last
+    frame (the step into it must be one continuity can judge). A capture has
+    dozens of frames of the person's open eyes, so a blink must also bring
+    the eye ratio to blink_share of its median over the capture (small eyes
+    in a 360 px frame flicker around the fixed threshold). Reasons:
+    action_missing (never seen, anywhere), action_order (seen, but outside
+    its window or out of order), no_movement (the face never changed shape).
+    """
+    moved = motion(frames)
+    times = np.asarray(times_ms, dtype=float)
+    shut = blink_share * float(np.median([f.eye_ratio for f in frames])) if frames else 0.0
+    seen: dict[str, int] = {}
+    position = 0
+    failed = False
+    for action, start, end in windows:
+        low = max(position, int(np.searchsorted(times, start - slack_ms, side="left")))
+        high = min(len(frames) - 1, int(np.searchsorted(times, end + slack_ms, side="right")))
+        found = _find_between(action, frames, low, high, t, shut)
+        if found is None:
+            failed = True
+            break
+        seen[action] = found
+        position = found
+    held = {}
+    for action, index in seen.items():
+        end = index
+        while end + 1 < len(frames) and _active(action, frames[end + 1], t) and (
+                action != BLINK or frames[end + 1].eye_ratio <= shut):
+            end += 1
+        held[action] = (index + end) // 2
+    if moved < t.min_motion:
+        return LivenessResult(False, "no_movement", moved, seen if not failed else {}, [], held)
+    if not failed:
+        return LivenessResult(True, None, moved, seen, [], held)
+    missing = [action for action, _, _ in windows
+               if _find_between(action, frames, 0, len(frames), t, shut) is None]
+    return LivenessResult(False, "action_missing" if missing else "action_order", moved, seen, missing, held)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from registry.web.presenting import joined
+
 
 def reason_message(reason: str | None, frame_index: int | None = None) -> str:
     """A short, translated explanation of a decision's reason code."""
@@ -26,6 +28,11 @@ def reason_message(reason: str | None, frame_index: int | None = None) -> str:
         "action_missing": _("The requested action was not seen. Follow the prompts and try again."),
         "action_order": _("The actions were not done in the requested order."),
         "no_match": _("The face does not match the identity on record."),
+        "not_live": _("We could not confirm that you are in front of the camera. Face the screen in soft light, "
+                      "keep still between the prompts, follow them and try again."),
+        "capture_incomplete": _("The capture was interrupted. Keep this page open and your face in view until "
+                                "it ends."),
+        "photo_capture_off": _("Face verification needs a camera here. Use a phone or computer with a camera."),
         "challenge_expired": _("The verification has expired. Please start again."),
         "challenge_used": _("This verification has already been used. Please start again."),
         "no_reference": _("No reference photo is on record yet. Verify your identity document first."),
@@ -71,4 +78,33 @@ def purpose_label(purpose: str) -> str:
 
 def source_label(source: str) -> str:
     """Where a reference photo came from."""
-    return {"chip_dg2": _("Identity document chip check"), "manual_review": _("Manual review")}.get(source, source)
+    return {"chip_dg2": _("Identity document chip check"), "resident_id_card": _("Resident ID card reader check"),
+            "manual_review": _("Manual review")}.get(source, source)
+
+
+# Refusals that say how the liveness evidence fell short. Naming which one would tell an attacker what
+# to fix in a prepared capture, so the person is told one thing (the record keeps the exact reason).
+LIVENESS_REASONS = frozenset({"no_movement", "action_order", "light_mismatch", "capture_cut", "face_changed"})
+
+
+def public_reason(reason: str | None) -> str | None:
+    """The reason code shown to the person: liveness refusals share "not_live"."""
+    return "not_live" if reason in LIVENESS_REASONS else reason
+
+
+def action_name(action: str) -> str:
+    """An action as a noun phrase (in "this was not seen: ...")."""
+    return {"blink": _("a blink"), "open_mouth": _("an open mouth"), "turn_left": _("a turn to your left"),
+            "turn_right": _("a turn to your right")}.get(action, _("an action"))
+
+
+def check_message(check, *, uploaded: bool) -> str:
+    """What a recorded decision tells its owner: a picture's number only for uploaded photos, the actions
+    not seen by name, nothing about scores."""
+    reason = public_reason(check.reason)
+    if reason == "action_missing":
+        missing = [a for a in (check.scores or {}).get("missing_actions", []) if isinstance(a, str)]
+        if missing:
+            return _("This was not seen: %(actions)s. Follow the prompts and try again.",
+                     actions=joined(action_name(a) for a in missing))
+    return reason_message(reason, check.frame_index if uploaded else None)

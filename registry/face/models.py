@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.core.crypto import EncryptedBytes
 from registry.core.database import Base, utcnow
+from registry.face.challenge_plan import CapturePlan
 
 
 class FaceReference(Base):
@@ -41,6 +42,10 @@ class FaceChallenge(Base):
     account_id: Mapped[int] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"), index=True)
     purpose: Mapped[str] = mapped_column(sa.String(20))
     actions: Mapped[str] = mapped_column(sa.String(64))  # comma-separated, in order
+    # camera (a continuous capture on the plan's timeline) or photos (uploaded one by one).
+    capture: Mapped[str] = mapped_column(sa.String(12), default="camera")
+    # The camera capture's timeline: action windows and flashed colours (challenge_plan.CapturePlan JSON).
+    plan: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None]
@@ -48,6 +53,10 @@ class FaceChallenge(Base):
     @property
     def action_list(self) -> tuple[str, ...]:
         return tuple(a for a in self.actions.split(",") if a)
+
+    @property
+    def capture_plan(self) -> CapturePlan | None:
+        return CapturePlan.from_json(self.plan) if self.plan else None
 
 
 class FaceCheck(Base):

@@ -20,9 +20,10 @@ from flask_babel import gettext as _
 from registry.accounts.models import Account
 from registry.audit import services as audit
 from registry.core import clock
-from registry.core.errors import Conflict, DomainError, NotFound, RateLimited
+from registry.core.errors import Conflict, DomainError, Forbidden, NotFound, RateLimited
 from registry.core.extensions import db
 from registry.face import engine
+from registry.face.challenge_plan import draw_plan
 from registry.face.imaging import REFERENCE_FORMATS, ImageRejected, decode_image, to_jpeg
 from registry.face.liveness import ACTIONS, STILL_ACTIONS
 from registry.face.messages import reason_message
@@ -82,6 +83,20 @@ def enroll_reference(account: Account, image: bytes, source: str, *, approved_by
 
 # --- rate limit --------------------------------------------------------------
 
+def _check_challenge_rate(account: Account) -> None:
+    """Refuse a new challenge after too many were started in the window (re-rolling for an easy one)."""
+    window = dt.timedelta(seconds=int(setting("FACE_FAILURE_WINDOW_SECONDS")))
+    limit = int(setting("FACE_MAX_CHALLENGES"))
+    started = db.session.scalars(
+        sa.select(FaceChallenge.created_at).where(FaceChallenge.account_id == account.id,
+                                                  FaceChallenge.created_at >= clock.now() - window)
+        .order_by(FaceChallenge.created_at.desc()).limit(limit)).all()
+    if len(started) >= limit:
+        retry_after = max(1, int((started[-1] + window - clock.now()).total_seconds()) + 1)
+        raise RateLimited(_("Too many face verifications were started. Please try again later."),
+                          code="face_rate_limited", retry_after=retry_after)
+
+
 def _check_rate_limit(account: Account) -> None:
     """Refuse new attempts after too many recent failures (guessing, replay, spoofing)."""
     window = dt.timedelta(seconds=int(setting("FACE_FAILURE_WINDOW_SECONDS")))
@@ -100,9 +115,9 @@ def _check_rate_limit(account: Account) -> None:
 
 # --- challenges --------------------------------------------------------------
 
-def _choose_actions(capture: str = "camera") -> tuple[str, ...]:
-    """Random actions for a challenge. Photos are drawn from what a still photo can show (no blink);
-    the number of actions and every check of the answer are the same either way."""
+def _choose_actions(capture: str = "camera", steady: bool = False) -> tuple[str, ...]:
+    """Random actions for a challenge. Photos are drawn from what a still photo can show (no blink).
+    The steady kind (no flashing) asks for more actions, since no reflected light backs them up."""
     forced = setting("FACE_CHALLENGE_ACTIONS_FOR_TESTS")
     # A known sequence defeats the liveness check, so production never honours it.
     if forced and current_app.config.get("ENV") != "production":
@@ -112,26 +127,37 @@ def _choose_actions(capture: str = "camera") -> tuple[str, ...]:
     pool = ACTIONS if capture == "camera" else STILL_ACTIONS
     chooser = secrets.SystemRandom()
     count = chooser.randint(int(setting("FACE_CHALLENGE_MIN_ACTIONS")), int(setting("FACE_CHALLENGE_MAX_ACTIONS")))
+    if steady:
+        count = int(setting("FACE_STEADY_ACTIONS"))
     return tuple(chooser.sample(pool, min(count, len(pool))))
 
 
-def issue_challenge(account: Account, purpose: str, capture: str = "camera") -> FaceChallenge:
-    """A random, single-use action sequence bound to the person and purpose.
+def issue_challenge(account: Account, purpose: str, capture: str = "camera", *, flash: bool = True) -> FaceChallenge:
+    """A random, single-use challenge bound to the person and purpose.
 
-    capture "photos" (the browser has no camera; the person uploads photos)
-    never asks for a blink, which no still photo can show.
+    A camera challenge carries its plan: action windows on a timeline and,
+    unless flash is False (the person asked for no flashing), the screen
+    colours to flash. capture "photos" (no camera; photos uploaded one by
+    one) never asks for a blink and is offered only where FACE_PHOTO_CAPTURE
+    is on. Starting a challenge counts towards a per-person limit.
     """
     if purpose not in PURPOSES:
         raise DomainError(_("Unknown purpose."), code="invalid_purpose", status=422,
                           fields={"purpose": [_("Unknown purpose.")]})
     if capture not in CAPTURES:
         raise ValueError(f"unknown capture {capture!r}")  # the API's schema refuses it before this
+    if capture == "photos" and not setting("FACE_PHOTO_CAPTURE"):
+        raise Forbidden(_("Face verification needs a camera here. Use a phone or computer with a camera."),
+                        code="photo_capture_off")
     _check_rate_limit(account)
+    _check_challenge_rate(account)
     if active_reference(account) is None:
         raise Conflict(reason_message("no_reference"), code="no_reference")
     now = clock.now()
+    actions = _choose_actions(capture, steady=not flash)
+    plan = draw_plan(actions, "flash" if flash else "steady").to_json() if capture == "camera" else None
     challenge = FaceChallenge(id=secrets.token_urlsafe(18), account_id=account.id, purpose=purpose,
-                              actions=",".join(_choose_actions(capture)), created_at=now,
+                              actions=",".join(actions), capture=capture, plan=plan, created_at=now,
                               expires_at=now + dt.timedelta(seconds=int(setting("FACE_CHALLENGE_TTL_SECONDS"))))
     db.session.add(challenge)
     db.session.flush()
@@ -176,12 +202,15 @@ def min_frames(challenge: FaceChallenge) -> int:
     return max(int(setting("FACE_MIN_FRAMES")), len(challenge.action_list) + 1)
 
 
-def verify(account: Account, challenge_id: str, frames: list[bytes]) -> FaceCheck:
+def verify(account: Account, challenge_id: str, frames: list[bytes],
+           times_ms: list[float] | None = None) -> FaceCheck:
     """Decide a challenge with the uploaded frames and record the decision.
 
-    The challenge is spent whatever the outcome. Frames are dropped after the
-    decision unless FACE_KEEP_FRAMES is set. Failed decisions are returned
-    (not raised) and count towards the per-person rate limit.
+    A camera challenge needs each frame's capture time (ms from the start of
+    the capture, the page's clock). The challenge is spent whatever the
+    outcome. Frames are dropped after the decision unless FACE_KEEP_FRAMES is
+    set. Failed decisions are returned (not raised) and count towards the
+    per-person rate limit.
     """
     _check_rate_limit(account)
     challenge = _load_challenge(account, challenge_id)
@@ -197,6 +226,8 @@ def verify(account: Account, challenge_id: str, frames: list[bytes]) -> FaceChec
             refusal = "too_few_frames"
         elif len(frames) > int(setting("FACE_MAX_FRAMES")):
             refusal = "too_many_frames"
+        elif challenge.plan and (times_ms is None or len(times_ms) != len(frames)):
+            refusal = "capture_incomplete"
         elif reference is None or reference.provider != provider.name:
             # A template is only meaningful to the engine that made it: after a
             # provider change the person must enroll again.
@@ -206,8 +237,10 @@ def verify(account: Account, challenge_id: str, frames: list[bytes]) -> FaceChec
     else:
         started = time.perf_counter()
         try:
-            decision = provider.check(CheckRequest(frames=list(frames), actions=challenge.action_list,
-                                                   reference_template=reference.template, purpose=challenge.purpose))
+            decision = provider.check(CheckRequest(
+                frames=list(frames), actions=challenge.action_list, reference_template=reference.template,
+                purpose=challenge.purpose, plan=challenge.capture_plan,
+                times_ms=tuple(times_ms) if challenge.plan and times_ms is not None else None))
         except Exception:  # a provider fault must become a refusal, never a 500 or a pass
             log.exception("face provider %s failed", provider.name)
             decision = Decision(False, "provider_error", provider.version())
@@ -229,6 +262,12 @@ def verify(account: Account, challenge_id: str, frames: list[bytes]) -> FaceChec
     audit.record("face.check", subject_id=account.id, check_id=check.id, purpose=check.purpose,
                  passed=check.passed, reason=check.reason)
     return check
+
+
+def uploaded_photos(check: FaceCheck) -> bool:
+    """Whether the check's frames were photos uploaded one by one (their numbers mean something to the person)."""
+    challenge = db.session.get(FaceChallenge, check.challenge_id) if check.challenge_id else None
+    return challenge is not None and challenge.capture == "photos"
 
 
 def get_check(account: Account, check_id: int) -> FaceCheck:

@@ -1,7 +1,7 @@
 """Face API (/api/v1/face/...) and the self-check page hosting the capture component."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -33,20 +33,38 @@ def _read_upload(storage, limit: int) -> bytes:
     return storage.stream.read(limit + 1)
 
 
+def _capture_times(raw: str | None) -> list[float] | None:
+    """The frames' capture times (ms), or None when none were sent; anything but numbers is a 422."""
+    if raw is None or not raw.strip():
+        return None
+    parts = raw.split(",")
+    try:
+        if len(parts) > int(setting("FACE_MAX_FRAMES")) + 1 or len(raw) > 16 * len(parts):
+            raise ValueError
+        times = [float(part) for part in parts]
+        if not all(0 <= t < 600_000 for t in times):  # finite and within a capture
+            raise ValueError
+    except ValueError:
+        raise ApiValidationError(_("Some fields are not valid."), fields={
+            "times": [_("Send each frame's capture time in milliseconds, comma-separated.")]}) from None
+    return times
+
+
 @bp.post("/api/v1/face/challenges")
-@operation("Start a face check: a random, single-use action sequence valid for 2 minutes "
-           "(capture photos: none a still photo cannot show)",
-           body=ChallengeRequestSchema, response=FaceChallengeSchema, status=201, errors=(409, 429), tags=TAGS)
+@operation("Start a face check: random actions and, for a camera, the capture plan (action windows and the "
+           "colours to flash), single-use, valid for 2 minutes", body=ChallengeRequestSchema,
+           response=FaceChallengeSchema, status=201, errors=(403, 409, 429), tags=TAGS)
 @require_json_api_login
 def api_issue_challenge():
     data = load_body(ChallengeRequestSchema)
-    challenge = services.issue_challenge(current_user, data["purpose"], data["capture"])
+    challenge = services.issue_challenge(current_user, data["purpose"], data["capture"], flash=data["flash"])
     return dump(FaceChallengeSchema, challenge, status=201)
 
 
 @bp.post("/api/v1/face/checks")
-@operation("Decide a challenge: multipart/form-data with challenge_id and frames (JPEG/PNG/WebP, in order). "
-           "The decision is recorded and returned with passed true or false.", form=FaceCheckFormSchema,
+@operation("Decide a challenge: multipart/form-data with challenge_id, frames (JPEG/PNG/WebP, in order) and, "
+           "for a camera challenge, times (each frame's capture time in ms since the capture began, comma-"
+           "separated). The decision is recorded and returned with passed true or false.", form=FaceCheckFormSchema,
            response=CheckSchema, status=201, errors=(404, 409, 429), tags=TAGS)
 @require_json_api_login
 def api_verify():
@@ -59,7 +77,7 @@ def api_verify():
     # More files than allowed are not even read: the decision says too_many_frames.
     cap = int(setting("FACE_MAX_FRAMES")) + 1
     frames = [_read_upload(f, limit) for f in uploads[:cap]]
-    check = services.verify(current_user, challenge_id, frames)
+    check = services.verify(current_user, challenge_id, frames, _capture_times(request.form.get("times")))
     return dump(CheckSchema, check, status=201)
 
 
@@ -116,5 +134,4 @@ def check_page():
         purpose = "check_in"
     success_url = safe_next(request.args.get("next"), url_for("face.check_page", purpose=purpose))
     enrolled = services.active_reference(current_user) is not None
-    return render_template("face/check.html", purpose=purpose, success_url=success_url, enrolled=enrolled,
-                           debug_scores=current_app.config.get("TESTING", False))
+    return render_template("face/check.html", purpose=purpose, success_url=success_url, enrolled=enrolled)

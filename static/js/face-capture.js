@@ -1,22 +1,21 @@
 /*
- * Face capture component (人脸核验): asks the server for a challenge, records a
- * short burst of camera frames while prompting each action, uploads them and
- * shows the decision. Falls back to uploading photos when the camera is
- * refused or missing: it then asks for a challenge with capture "photos",
- * whose actions a still photo can show (never a blink). Mounts on every
- * [data-face-capture] element; see registry/face/templates/face/_capture.html
- * for the markup and options.
+ * Face capture component (人脸核验): asks the server for a challenge and runs
+ * its plan: a continuous capture of a few seconds in which the screen flashes
+ * the plan's colours full-screen (the light the face reflects is checked on
+ * the server) and prompts each action in its window, one frame every
+ * frame_interval_ms with its capture time; then uploads the frames and shows
+ * the decision. People who ask for reduced motion (or tick "no flashing") get
+ * the steady kind: no colours, more actions. Where the platform allows it,
+ * a missing camera falls back to uploading photos. Mounts on every
+ * [data-face-capture] element; see registry/face/templates/face/_capture.html.
  */
 (function () {
   "use strict";
   if (window.FaceCapture) { return; }
 
-  // A short look at the camera, then a burst per action. A blink lasts only
-  // 100-400 ms, so it is sampled faster; turns and an open mouth are held.
-  var LOOK = { frames: 2, interval: 220 };
-  var PACE = { blink: { frames: 8, interval: 120 } };
-  var DEFAULT_PACE = { frames: 5, interval: 220 };
-  var MAX_SIDE = 640;
+  // Frames are small: the face check needs about 100 px of face, and 40-60 frames must upload quickly.
+  var MAX_SIDE = 360;
+  var NO_FLASH_KEY = "face-no-flash";
 
   function csrfToken() {
     var meta = document.querySelector('meta[name="csrf-token"]');
@@ -33,10 +32,18 @@
     this.result = root.querySelector(".face-result");
     this.startButton = root.querySelector(".face-start");
     this.fallback = root.querySelector(".face-fallback");
-    this.scores = root.querySelector(".face-scores");
+    this.stage = root.querySelector(".face-stage");
+    this.steadyBox = root.querySelector(".face-steady");
     this.challenge = null;
     this.stream = null;
     var self = this;
+    var reduced = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    var stored = null;
+    try { stored = window.localStorage.getItem(NO_FLASH_KEY); } catch (e) { stored = null; }
+    this.steadyBox.checked = stored === null ? reduced : stored === "1";
+    this.steadyBox.addEventListener("change", function () {
+      try { window.localStorage.setItem(NO_FLASH_KEY, self.steadyBox.checked ? "1" : "0"); } catch (e) { /* private mode */ }
+    });
     this.startButton.addEventListener("click", function () { self.start(); });
     root.querySelector(".face-upload").addEventListener("click", function () { self.uploadFiles(); });
   }
@@ -60,7 +67,7 @@
 
   FaceCapture.prototype.askChallenge = function (capture) {
     var self = this;
-    var body = { purpose: this.root.dataset.purpose, capture: capture };
+    var body = { purpose: this.root.dataset.purpose, capture: capture, flash: !this.steadyBox.checked };
     return this.post(this.root.dataset.challengesUrl, body, true).then(function (answer) {
       if (!answer.ok) { throw new Error(answer.data.message || self.text.network); }
       self.challenge = answer.data;
@@ -78,9 +85,10 @@
       .then(function () { return self.openCamera(); })
       .then(function (opened) {
         if (!opened) {
+          if (!self.root.dataset.photoCapture) { throw new Error(self.text.camera_needed); }
           return self.askChallenge("photos").then(function () { self.showFallback(); return null; });
         }
-        return self.record().then(function (frames) { return self.upload(frames); });
+        return self.record().then(function (capture) { return self.upload(capture.frames, capture.times); });
       })
       .catch(function (error) {
         self.say(error.message || self.text.network, "error");
@@ -120,27 +128,63 @@
     return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", 0.9); });
   };
 
+  // What the plan asks at t ms: the colour to show (null: none) and the prompt.
+  FaceCapture.prototype.at = function (t) {
+    var plan = this.challenge.plan;
+    var colour = null;
+    var prompt = this.text.look;
+    var action = "";
+    plan.flash.forEach(function (segment) { if (t >= segment.start_ms && t < segment.end_ms) { colour = segment.colour; } });
+    var prompts = {};
+    this.challenge.actions.forEach(function (a) { prompts[a.code] = a.prompt; });
+    plan.windows.forEach(function (w) { if (t >= w.start_ms && t < w.end_ms) { prompt = prompts[w.action]; action = w.action; } });
+    return { colour: colour, prompt: prompt, action: action };
+  };
+
+  FaceCapture.prototype.show = function (now) {
+    if (now.colour) {
+      this.root.classList.add("face-flashing");
+      this.stage.style.setProperty("--flash", now.colour);
+    }
+    this.stage.setAttribute("data-flash-colour", now.colour || "");
+    this.stage.setAttribute("data-action", now.action);
+    if (this.prompt.textContent !== now.prompt) { this.prompt.textContent = now.prompt; }
+  };
+
   FaceCapture.prototype.record = async function () {
     var canvas = document.createElement("canvas");
-    var plan = [];
-    var i;
-    for (i = 0; i < LOOK.frames; i++) { plan.push({ prompt: this.text.look, interval: LOOK.interval }); }
-    this.challenge.actions.forEach(function (action) {
-      var pace = PACE[action.code] || DEFAULT_PACE;
-      for (var k = 0; k < pace.frames; k++) { plan.push({ prompt: action.prompt, interval: pace.interval }); }
-    });
-    plan = plan.slice(0, this.challenge.max_frames || plan.length);
-    var frames = [];
+    var plan = this.challenge.plan;
+    var frames = [], times = [];
+    var self = this;
+    var limit = this.challenge.max_frames || 80;
     this.root.setAttribute("data-state", "recording");
-    for (i = 0; i < plan.length; i++) {
-      if (this.prompt.textContent !== plan[i].prompt) { this.prompt.textContent = plan[i].prompt; }
-      var started = Date.now();
-      frames.push(await this.grab(canvas));
-      await sleep(Math.max(0, plan[i].interval - (Date.now() - started)));
+    this.show(this.at(0));
+    var start = performance.now();
+    // The screen follows the plan frame by frame of the display, the capture every frame_interval_ms.
+    var painting = true;
+    (function paint() {
+      if (!painting) { return; }
+      self.show(self.at(performance.now() - start));
+      window.requestAnimationFrame(paint);
+    })();
+    var next = 0;
+    while (frames.length < limit) {
+      var t = performance.now() - start;
+      if (t > plan.total_ms + plan.frame_interval_ms) { break; }
+      if (t >= next) {
+        times.push(Math.round(t * 10) / 10);
+        frames.push(await this.grab(canvas));
+        next += plan.frame_interval_ms;
+      }
+      await sleep(Math.max(0, Math.min(10, next - (performance.now() - start))));
     }
+    painting = false;
+    this.root.classList.remove("face-flashing");
+    this.stage.removeAttribute("data-flash-colour");
+    this.stage.removeAttribute("data-action");
     this.prompt.textContent = "";
     this.closeCamera();
-    return frames;
+    return { frames: frames, times: times };
   };
 
   FaceCapture.prototype.showFallback = function () {
@@ -169,23 +213,20 @@
   FaceCapture.prototype.uploadFiles = function () {
     var files = Array.prototype.slice.call(this.root.querySelector(".face-files").files || []);
     if (!files.length) { this.say(this.text.choose_files, "error"); return Promise.resolve(); }
-    return this.upload(files);
+    return this.upload(files, null);
   };
 
-  FaceCapture.prototype.upload = function (frames) {
+  FaceCapture.prototype.upload = function (frames, times) {
     var self = this;
     var form = new FormData();
     form.append("challenge_id", this.challenge.id);
     frames.forEach(function (frame, index) {
       form.append("frames", frame, frame.name || ("frame-" + String(index + 1).padStart(2, "0") + ".jpg"));
     });
+    if (times) { form.append("times", times.join(",")); }
     this.say(this.text.uploading, "uploading");
     return this.post(this.root.dataset.checksUrl, form, false).then(function (answer) {
       var data = answer.data || {};
-      if (self.root.dataset.showScores && data.scores) {
-        self.scores.hidden = false;
-        self.scores.textContent = JSON.stringify({ reason: data.reason, scores: data.scores }, null, 1);
-      }
       if (answer.ok && data.passed) {
         self.fallback.hidden = true;
         self.say(data.message || self.text.passed, "passed");

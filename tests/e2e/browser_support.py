@@ -62,19 +62,36 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
-def run_in_browser(video: Path, scenario: Callable, timeout: float = 120.0):
-    """Run scenario(browser) in a worker thread with Chromium filming `video` as its camera."""
+class _FilmingBrowser:
+    """A browser whose every new context gets the test's camera (getUserMedia answered by a canvas)."""
+
+    def __init__(self, browser, camera) -> None:
+        self._browser, self._camera = browser, camera
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.add_init_script(self._camera.script())
+        return context
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
+def run_in_browser(camera, scenario: Callable, timeout: float = 120.0):
+    """Run scenario(browser) in a worker thread with Chromium filming `camera`: a y4m video file (Chromium's
+    fake device loops it) or a tests.e2e.fake_camera.FakeCamera (a canvas that follows the page)."""
     results: queue.Queue = queue.Queue()
+    filming = hasattr(camera, "script")
+    device = [] if filming else ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                                 f"--use-file-for-fake-video-capture={camera}"]
 
     def work():
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-                    "--no-sandbox", "--disable-background-networking", "--disable-gpu",
-                    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                    f"--use-file-for-fake-video-capture={video}"])
+                    "--no-sandbox", "--disable-background-networking", "--disable-gpu", *device])
                 try:
-                    results.put(("ok", scenario(browser)))
+                    results.put(("ok", scenario(_FilmingBrowser(browser, camera) if filming else browser)))
                 finally:
                     browser.close()
         except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread

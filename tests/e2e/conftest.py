@@ -10,7 +10,7 @@ from playwright.sync_api import sync_playwright
 
 from registry.core.extensions import db
 from registry.face import services as face
-from tests.e2e import face_support
+from tests.e2e import face_support, fake_camera
 from tests.e2e.browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LiveServer, build_live_app
 from tests.factories import photos as P
 from tests.factories.accounts import make_account
@@ -71,11 +71,9 @@ def real_photos():
 
 
 @pytest.fixture(scope="module")
-def face_video(real_photos, tmp_path_factory):
-    """A fake camera filming one person: straight, turned right, straight, turned left."""
-    poses = [P.FRONTAL, P.TURNED_RIGHT, P.FRONTAL, P.TURNED_LEFT]
-    return face_support.write_y4m(tmp_path_factory.mktemp("face") / "turns.y4m",
-                                  [(P.camera_frame(*pose), 3) for pose in poses])
+def face_video(real_photos):
+    """The test's camera: one real person doing what the page asks, lit by the colours it flashes."""
+    return fake_camera.genuine()
 
 
 @pytest.fixture(scope="module")

@@ -38,3 +38,17 @@ def log_in(context, base_url: str, app, phone: str) -> None:
     code = re.search(r"\d{6}", body).group(0)
     answer = context.request.post(base_url + "/api/v1/session", data={"phone": phone, "code": code}, headers=headers)
     assert answer.status == 200, answer.text()
+
+
+def pass_face_check(page, attempts: int = 3) -> None:
+    """Start the capture component and wait until it passed, trying again after a failed decision as a
+    person would: the check refuses some genuine captures (its BPCER, see bench/face_spoof.py), and the
+    colours and timing of each new challenge are random."""
+    for _attempt in range(attempts):
+        page.get_by_test_id("face-start").click()
+        page.wait_for_selector("[data-face-capture][data-state=passed], [data-face-capture][data-state=failed]",
+                               timeout=60000)
+        if page.get_attribute("[data-face-capture]", "data-state") == "passed":
+            return
+    raise AssertionError(f"the face check failed {attempts} times: "
+                         f"{page.get_attribute('[data-face-capture]', 'data-reason')}")

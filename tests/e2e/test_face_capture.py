@@ -1,11 +1,12 @@
-"""The face-capture component in Chromium, with a fake camera filming real photos.
+"""The face-capture component in Chromium, with a camera the test supplies (tests/e2e/fake_camera.py).
 
-The camera video is built from real photos of one person: looking straight
-(obama.jpg), head turned to his right (obama2.jpg), straight again, head
-turned to his left (obama3.jpg), each held 0.3 s and looped by Chromium.
-The challenge is fixed to "turn right, then turn left" through the test-only
-setting FACE_CHALLENGE_ACTIONS_FOR_TESTS; the component samples every
-0.22 s for about 2.6 s, which covers two loops whatever the starting phase.
+The genuine camera is a canvas filming real photos of one person: looking
+straight (obama.jpg), turned to his right (obama2.jpg) or left (obama3.jpg)
+as the page asks, lit by the colours the page flashes. The challenge is fixed
+to "turn right, then turn left" through the test-only setting
+FACE_CHALLENGE_ACTIONS_FOR_TESTS; its colours and timing are random as in
+production. An attacker's camera shows the same photos without the page's
+light, or one still photo: both fail.
 """
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ import pytest
 
 from registry.core.extensions import db
 from registry.face import services
-from registry.face.models import FaceCheck
+from registry.face.models import FaceChallenge, FaceCheck
 from tests.e2e import face_support as support
+from tests.e2e import fake_camera
 from tests.factories import photos as P
 from tests.factories.accounts import make_account
 
@@ -28,7 +30,8 @@ def live(real_photos, tmp_path_factory):
     if not os.path.exists(support.CHROMIUM):
         pytest.fail(f"{support.CHROMIUM} is missing: install Debian's chromium package")
     app = support.build_app(tmp_path_factory.mktemp("face-live"),
-                            FACE_CHALLENGE_ACTIONS_FOR_TESTS=["turn_right", "turn_left"])
+                            FACE_CHALLENGE_ACTIONS_FOR_TESTS=["turn_right", "turn_left"], FACE_PHOTO_CAPTURE=True,
+                            FACE_MAX_FAILURES=50)
     with app.app_context():
         worker = make_account("worker", name="测试工人")
         services.enroll_reference(worker, real_photos["obama3.jpg"], "chip_dg2")
@@ -38,8 +41,9 @@ def live(real_photos, tmp_path_factory):
         yield server, app, phone
 
 
-def _new_page(browser, server, app, phone, refuse_camera=False):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 414, "height": 860})
+def _new_page(browser, server, app, phone, refuse_camera=False, reduced_motion="no-preference"):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 414, "height": 860},
+                                  reduced_motion=reduced_motion)
     if refuse_camera:
         context.add_init_script("""
             navigator.mediaDevices.getUserMedia = () =>
@@ -65,21 +69,96 @@ def test_camera_capture_passes_and_redirects(live, face_video):
             const t = document.querySelector('[data-testid=face-prompt]').textContent;
             if (t) { window.notePrompt(t); }
         }).observe(document.querySelector('[data-testid=face-prompt]'), {childList: true, characterData: true, subtree: true})""")
+        colours = _watch(page)
         page.get_by_test_id("face-start").click()
         page.wait_for_selector("[data-face-capture][data-state=passed]", timeout=60000)
         result = page.get_by_test_id("face-result").inner_text()
         check_id = page.get_attribute("[data-face-capture]", "data-check-id")
         page.wait_for_url("**/api/v1/face/reference?face_check=*")
         context.close()
-        return result, check_id, prompts
+        return result, check_id, prompts, colours
 
-    result, check_id, prompts = support.run_in_browser(face_video, scenario)
+    result, check_id, prompts, colours = support.run_in_browser(face_video, scenario)
     assert result == "Face verification passed."
     assert "Turn your head slowly to your right" in prompts and "Turn your head slowly to your left" in prompts
     assert prompts.index("Turn your head slowly to your right") < prompts.index("Turn your head slowly to your left")
+    assert len(set(colours)) >= 3  # the page flashed the plan's colours
     with app.app_context():
         check = db.session.get(FaceCheck, int(check_id))
-        assert check.passed and check.frame_count == 12 and check.frames is None
+        challenge = db.session.get(FaceChallenge, check.challenge_id)
+        flashed = {segment.rgb for segment in challenge.capture_plan.flash}
+        assert {tuple(bytes.fromhex(c[1:])) for c in colours} <= flashed
+        assert check.passed and check.frame_count >= 30 and check.frames is None
+
+
+def _watch(page) -> list[str]:
+    """Every colour the page puts on the capture stage, as it happens."""
+    seen: list[str] = []
+    page.expose_function("noteColour", lambda colour: seen.append(colour))
+    page.evaluate("""() => new MutationObserver(() => {
+        const c = document.querySelector('.face-stage').getAttribute('data-flash-colour');
+        if (c) { window.noteColour(c); }
+    }).observe(document.querySelector('.face-stage'), {attributes: true, attributeFilter: ['data-flash-colour']})""")
+    return seen
+
+
+def _attack(live, camera) -> str:
+    server, app, phone = live
+
+    def scenario(browser):
+        context, page = _new_page(browser, server, app, phone)
+        page.goto(server.url + "/face/check?purpose=check_in")
+        page.get_by_test_id("face-start").click()
+        page.wait_for_selector("[data-face-capture][data-state=failed]", timeout=60000)
+        reason = page.get_attribute("[data-face-capture]", "data-reason")
+        message = page.get_by_test_id("face-result").inner_text()
+        context.close()
+        return reason, message
+
+    return support.run_in_browser(camera, scenario)
+
+
+def test_people_who_ask_for_reduced_motion_get_no_flashing(live, face_video):
+    server, app, phone = live
+
+    def scenario(browser):
+        context, page = _new_page(browser, server, app, phone, reduced_motion="reduce")
+        asked = []
+        page.on("request", lambda r: asked.append(r.post_data_json.get("flash"))
+                if r.url.endswith("/api/v1/face/challenges") else None)
+        page.goto(server.url + "/face/check?purpose=check_in")
+        ticked = page.get_by_test_id("face-steady").is_checked()
+        colours = _watch(page)
+        page.get_by_test_id("face-start").click()
+        page.wait_for_selector("[data-face-capture][data-state=passed]", timeout=60000)
+        context.close()
+        return ticked, asked, colours
+
+    ticked, asked, colours = support.run_in_browser(face_video, scenario)
+    assert ticked and asked == [False] and colours == []
+
+
+def test_a_still_photo_in_front_of_the_camera_fails(live):
+    still = fake_camera.FakeCamera({"look": P.camera_frame(*P.FRONTAL)}, follow_flash=False)
+    reason, message = _attack(live, still)
+    assert reason == "not_live" and "in front of the camera" in message
+
+
+def test_the_real_poses_without_the_page_light_fail(live):
+    """The victim's real photos in the right poses at the right times, shown as on another screen: they do
+    not take on the colours this page flashes."""
+    reason, _message = _attack(live, fake_camera.genuine(follow_flash=False))
+    assert reason == "not_live"
+
+
+def test_an_edited_photo_fails(live):
+    """One photo, crudely edited into the asked poses (the middle of the face shifted sideways), shown to the
+    camera: it changes pose on cue, but its light is not this page's."""
+    base = P.camera_frame(*P.FRONTAL)
+    edits = {"look": base, "turn_right": fake_camera.shifted_middle(base, -0.12),
+             "turn_left": fake_camera.shifted_middle(base, 0.12)}
+    reason, _message = _attack(live, fake_camera.FakeCamera(edits, follow_flash=False))
+    assert reason == "not_live"
 
 
 def test_refused_camera_falls_back_to_photo_upload(live, face_video, tmp_path):
@@ -134,4 +213,4 @@ def test_failed_decision_is_shown_and_can_be_retried(live, face_video, tmp_path)
         return reason, retry
 
     reason, retry = support.run_in_browser(face_video, scenario)
-    assert reason == "no_movement" and retry == ("Try again", True)
+    assert reason == "not_live" and retry == ("Try again", True)

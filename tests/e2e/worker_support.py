@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from registry.core.extensions import db
-from tests.e2e import face_support
+from tests.e2e import face_support, fake_camera
 from tests.e2e.browser_support import build_live_app
 from tests.factories import photos as P
 from tests.factories.enterprises import make_enterprise
@@ -29,10 +29,9 @@ def seed_enterprise(app, name: str) -> str:
         return enterprise.credit_code
 
 
-def camera_video(folder: Path) -> Path:
-    """The fake camera: real photos of one person looking ahead, turning right, ahead, turning left."""
-    poses = [P.FRONTAL, P.TURNED_RIGHT, P.FRONTAL, P.TURNED_LEFT]
-    return face_support.write_y4m(folder / "worker.y4m", [(P.camera_frame(*pose), 3) for pose in poses])
+def camera_video(folder: Path):
+    """The test's camera: the worker doing what the page asks, lit by the colours it flashes."""
+    return fake_camera.genuine()
 
 
 def chip_photo_file(folder: Path) -> Path:
@@ -77,10 +76,7 @@ def log_in(page, base_url: str, phone: str) -> None:
     page.get_by_test_id("masked-phone").wait_for()
 
 
-def pass_face_check(page) -> None:
-    """Start the capture component and wait until the camera's actions passed."""
-    page.get_by_test_id("face-start").click()
-    page.wait_for_selector("[data-face-capture][data-state=passed]", timeout=60000)
+pass_face_check = face_support.pass_face_check
 
 
 def wait_for_status(page, text: str) -> None:

@@ -48,9 +48,12 @@ def face_config(app):
 
 @pytest.fixture
 def challenge_for(app, face_config):
-    """Issue a challenge with a known action sequence (FACE_CHALLENGE_ACTIONS_FOR_TESTS)."""
+    """Issue a challenge with a known action sequence (FACE_CHALLENGE_ACTIONS_FOR_TESTS), answered by frames
+    sent one by one (capture "photos"). The frame-by-frame checks (quality gates, the actions in order, one
+    person, the match) are the same for every capture; a camera capture's timeline, continuity and light
+    are tested with synthesized captures (test_flash.py, test_capture_actions.py)."""
     def issue(account, *actions, purpose="check_in"):
-        face_config(FACE_CHALLENGE_ACTIONS_FOR_TESTS=list(actions))
-        return services.issue_challenge(account, purpose)
+        face_config(FACE_CHALLENGE_ACTIONS_FOR_TESTS=list(actions), FACE_PHOTO_CAPTURE=True)
+        return services.issue_challenge(account, purpose, "photos")
 
     return issue

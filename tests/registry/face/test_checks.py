@@ -131,7 +131,7 @@ def test_frame_without_face_and_frame_with_two_faces(worker, challenge_for):
 
 def test_frame_count_limits(worker, challenge_for):
     assert verify(worker, challenge_for(worker, "turn_right"), [F, R]).reason == "too_few_frames"
-    assert verify(worker, challenge_for(worker, "turn_right"), [F] * 16).reason == "too_many_frames"
+    assert verify(worker, challenge_for(worker, "turn_right"), [F] * 81).reason == "too_many_frames"
 
 
 def test_replayed_challenge_is_refused(worker, challenge_for):

@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from registry.accounts.services import erase_account
-from registry.core.errors import Conflict, DomainError
+from registry.core.errors import Conflict, DomainError, Forbidden
 from registry.core.extensions import db
 from registry.face import services
 from registry.face.liveness import ACTIONS, BLINK, STILL_ACTIONS
@@ -63,20 +63,32 @@ def test_manual_review_needs_an_operator(app, photos):
     assert refused.value.code == "approver_required"
 
 
-def test_challenges_are_random_short_and_bound(app, worker):
-    sequences = set()
+def test_challenges_are_random_short_and_bound(app, worker, face_config):
+    face_config(FACE_MAX_CHALLENGES=1000)
+    sequences, colours = set(), set()
     for _ in range(30):
         challenge = services.issue_challenge(worker, "check_in")
         actions = challenge.action_list
         assert 1 <= len(actions) <= 2 and len(set(actions)) == len(actions) and set(actions) <= set(ACTIONS)
+        plan = challenge.capture_plan
+        assert plan.kind == "flash" and tuple(w.action for w in plan.windows) == actions
+        assert plan.flash[0].start_ms == 0 and plan.flash[-1].end_ms == plan.total_ms
+        assert all(400 <= s.end_ms - s.start_ms < 1100 for s in plan.flash)  # never faster than 2.5 changes/s
+        assert all(a.colour != b.colour for a, b in zip(plan.flash, plan.flash[1:]))
+        colours.add(tuple(s.colour for s in plan.flash))
         assert (challenge.expires_at - challenge.created_at).total_seconds() == 120
         assert challenge.account_id == worker.id and len(challenge.id) >= 24
         sequences.add(actions)
-    assert len(sequences) > 3
+    assert len(sequences) > 3 and len(colours) > 20
+    steady = services.issue_challenge(worker, "check_in", flash=False)
+    assert len(steady.action_list) == 3 and steady.capture_plan.kind == "steady" and not steady.capture_plan.flash
 
 
-def test_photo_challenges_ask_only_for_what_a_still_photo_shows(app, worker):
+def test_photo_challenges_ask_only_for_what_a_still_photo_shows(app, worker, face_config):
     """No camera: the person uploads photos, and no photo can show a blink; the camera's pool is unchanged."""
+    with pytest.raises(Forbidden):  # off unless an operator accepts its risk
+        services.issue_challenge(worker, "check_in", "photos")
+    face_config(FACE_PHOTO_CAPTURE=True, FACE_MAX_CHALLENGES=1000)
     photo_actions, camera_actions = set(), set()
     for _ in range(60):
         challenge = services.issue_challenge(worker, "check_in", "photos")
@@ -130,7 +142,8 @@ def test_other_providers_plug_in_by_configuration(app, face_config):
     account = make_account("worker")
     reference = services.enroll_reference(account, b"photo bytes the remote service understands", "chip_dg2")
     assert reference.provider == "gov-test" and reference.template == b"record-42"
-    challenge = services.issue_challenge(account, "view_approval")
+    face_config(FACE_PHOTO_CAPTURE=True)
+    challenge = services.issue_challenge(account, "view_approval", "photos")
     check = services.verify(account, challenge.id, [b"a", b"b", b"c"])
     assert (check.passed, check.provider, check.engine, check.scores) == (True, "gov-test", "gov-test/1",
                                                                           {"similarity": 0.93})
@@ -140,7 +153,8 @@ def test_a_failing_provider_is_a_refusal_not_a_crash(app, face_config):
     face_config(FACE_PROVIDER="tests.registry.face.test_references:BrokenService", FACE_PROVIDER_OPTIONS={})
     account = make_account("worker")
     services.enroll_reference(account, b"x", "chip_dg2")
-    check = services.verify(account, services.issue_challenge(account, "view_approval").id, [b"a", b"b", b"c"])
+    face_config(FACE_PHOTO_CAPTURE=True)
+    check = services.verify(account, services.issue_challenge(account, "view_approval", "photos").id, [b"a", b"b", b"c"])
     assert (check.passed, check.reason) == (False, "provider_error")
 
 
@@ -178,7 +192,7 @@ def test_cli_compares_photos_and_shows_thresholds(runner, tmp_path, photos):
 
 
 def test_production_never_uses_a_fixed_action_sequence(app, worker, face_config):
-    face_config(FACE_CHALLENGE_ACTIONS_FOR_TESTS=["blink"], ENV="production")
+    face_config(FACE_CHALLENGE_ACTIONS_FOR_TESTS=["blink"], ENV="production", FACE_MAX_CHALLENGES=1000)
     sequences = {services.issue_challenge(worker, "check_in").action_list for _ in range(20)}
     assert sequences != {("blink",)}
 
@@ -187,7 +201,8 @@ def test_a_reference_from_another_engine_is_not_used(app, worker, face_config):
     # Enrolled by the embedded engine; the platform then switches to another provider.
     face_config(FACE_PROVIDER="tests.registry.face.test_references:FakeGovernmentService", FACE_PROVIDER_OPTIONS={},
                 FACE_CHALLENGE_ACTIONS_FOR_TESTS=["blink"])
-    check = services.verify(worker, services.issue_challenge(worker, "consent").id, [b"a", b"b", b"c"])
+    face_config(FACE_PHOTO_CAPTURE=True)
+    check = services.verify(worker, services.issue_challenge(worker, "consent", "photos").id, [b"a", b"b", b"c"])
     assert (check.passed, check.reason) == (False, "no_reference")
 
 
