@@ -174,7 +174,8 @@ def issue_chip_challenge(worker: Worker) -> bytes:
 
 # --- verification ------------------------------------------------------------
 
-def _production() -> bool:
+def production() -> bool:
+    """Whether this platform is in production (where nothing simulated is accepted)."""
     return current_app.config.get("ENV") == "production"
 
 
@@ -308,7 +309,7 @@ def submit_chip_read(worker: Worker, files: Mapping[str, bytes], *, aa_challenge
     is written, and a RecordedRefusal (422) says why.
     """
     extra_csca = list(extra_csca)
-    if _production() and (simulated or extra_csca):
+    if production() and (simulated or extra_csca):
         _refuse_simulation()
     require_identity_step(worker)
     check_read_rate(worker)
@@ -316,7 +317,7 @@ def submit_chip_read(worker: Worker, files: Mapping[str, bytes], *, aa_challenge
     result = verification_service(extra_csca).verify_emrtd(
         files, session_key=session_key(worker), aa_challenge=aa_challenge, aa_response=aa_response,
         ca_transcript=ca_transcript, simulated=simulated)
-    if result.simulated and _production():
+    if result.simulated and production():
         _refuse_simulation()
     record = IdentityRecord(worker_id=worker.account_id, method="chip", document_kind=result.document_kind,
                             checks=_generic_checks(result.checks), simulated=bool(result.simulated or simulated),
@@ -356,7 +357,7 @@ def submit_resident_id_read(worker: Worker, record_bytes: bytes, wlt_photo: byte
     SDK decoded from the WLT data; it becomes the face reference, so the face
     check compares the worker with the card.
     """
-    if _production() and simulated:
+    if production() and simulated:
         _refuse_simulation()
     require_identity_step(worker)
     check_read_rate(worker)

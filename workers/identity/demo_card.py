@@ -32,7 +32,7 @@ BUILTIN_NAME = "模拟证件（演示）"
 def offered() -> bool:
     """Only outside production, and only while IDENTITY_DEMO_CARD is on (the default there)."""
     config = current_app.config
-    return config.get("ENV") != "production" and bool(config.get("IDENTITY_DEMO_CARD", True))
+    return not chip.production() and bool(config.get("IDENTITY_DEMO_CARD", True))
 
 
 def builtin_station() -> IdentityStation:

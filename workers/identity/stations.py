@@ -171,14 +171,10 @@ def authenticate(headers, method: str, path: str, body: bytes) -> IdentityStatio
     return station
 
 
-def _production() -> bool:
-    return current_app.config.get("ENV") == "production"
-
-
 def pair(station: IdentityStation, code: str, *, simulated: bool = False) -> tuple[StationRead, bytes, dict | None]:
     """Spend the worker's binding code: a read this station may upload, its AA challenge, and for a
     simulated read (never in production) the holder a software card must carry."""
-    if simulated and (_production() or not current_app.config.get("IDENTITY_SIMULATED_STATIONS", True)):
+    if simulated and (chip.production() or not current_app.config.get("IDENTITY_SIMULATED_STATIONS", True)):
         raise Forbidden(_("Simulated documents are not accepted on this platform."), code="simulated_refused")
     worker = chip.redeem_binding_code(code)
     chip.check_read_rate(worker)
