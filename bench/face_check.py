@@ -63,7 +63,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--processes", type=int, nargs="+", default=[0, 1],
-                        help="FACE_DESCRIPTOR_PROCESSES values to measure (default: 0 and 1)")
+                        help="FACE_HELPER_PROCESSES values to measure (default: 0 and 1)")
     args = parser.parse_args()
 
     import random
@@ -95,7 +95,7 @@ def main() -> int:
     helpers: list[float] = []
     for processes in args.processes:
         app = Flask("face-bench")
-        app.config["FACE_DESCRIPTOR_PROCESSES"] = processes
+        app.config["FACE_HELPER_PROCESSES"] = processes
         with app.app_context():
             pool.warm_up(processes)
             reference = provider.enroll(P.photo_bytes()["obama3.jpg"]).template

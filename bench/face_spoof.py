@@ -24,11 +24,11 @@ What is in scope, and what is not:
   recorded capture and a light-free replay; continuity stops photos swapped
   in front of the screen (prints reflect the light); the actions stop a
   print held still or moved by hand; descriptors stop someone else.
-  Known miss: when the only action is a blink, two prints (eyes open, eyes
-  shut) swapped in 100 ms, perfectly registered, look like a real blink: a
-  blink is instant at 10 frames a second and prints reflect the light. The
-  "(print)" swap rows of flash-1 show it. A challenge whose only action is a
-  blink should not be drawn (challenge_plan / services).
+  A blink alone would not be enough: two prints (eyes open, eyes shut)
+  swapped in 100 ms, perfectly registered, look like a real blink (a blink
+  is instant at 10 frames a second and prints reflect the light), so the
+  server never draws a blink as a challenge's only action
+  (liveness.draw_actions); the bench draws its plans the same way.
 * Replays under a new plan: on the light model, 0.5 % of pairs of random
   1-action plans correlate above the threshold (their 4-5 colours repeat);
   none of the 2-action ones.
@@ -43,9 +43,8 @@ What is in scope, and what is not:
   them, a morph between edits of one photo, a smooth slideshow. Those rows are
   printed and marked "out of scope"; the steady kind catches stills, a hand-
   held photo, someone else, cuts between photos or edits (including an
-  identity switch), and recordings made for another action order. Its
-  windows are fixed by the actions (LOOK_MS + ACTION_MS), so a recording of
-  the same action order lines up exactly: that too is out of scope.
+  identity switch), and recordings made for another action order or
+  timeline (each window follows a random pause, STEADY_PAUSE_MS).
 """
 from __future__ import annotations
 
@@ -92,7 +91,7 @@ def main() -> int:
 
     from registry.face import engine, pool
     from registry.face.challenge_plan import draw_plan
-    from registry.face.liveness import ACTIONS
+    from registry.face.liveness import ACTIONS, draw_actions
     from registry.face.providers import CheckRequest, EmbeddedProvider
     from tests.factories import face_attacks as A
     from tests.factories import face_capture as FC
@@ -113,10 +112,10 @@ def main() -> int:
 
     def draw(kind: str):
         capture_kind, count = KINDS[kind]
-        return draw_plan(tuple(picker.sample(ACTIONS, count)), capture_kind, picker)
+        return draw_plan(draw_actions(count, ACTIONS, picker), capture_kind, picker)
 
     with app.app_context():
-        pool.warm_up(int(app.config.get("FACE_DESCRIPTOR_PROCESSES", 1)))
+        pool.warm_up(int(app.config.get("FACE_HELPER_PROCESSES", 1)))
         reference = provider.enroll(P.photo_bytes()["obama3.jpg"]).template
 
         def run(plan, frames, capture_times, label, kind, seed):

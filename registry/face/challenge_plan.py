@@ -13,7 +13,9 @@ Comfort and photosensitivity: colours change at most 2.5 times a second
 (segments of at least 400 ms; WCAG 2.3.1 allows fewer than three flashes a
 second), the palette has no saturated red (the red-flash threshold), and the
 page dims them. People who ask for reduced motion get the no-flash kind,
-which asks for more actions instead.
+which asks for more actions instead, each after a pause of random length:
+with no colours to follow, the random timeline is what stops a recording of
+the same actions from lining up with a new challenge.
 """
 from __future__ import annotations
 
@@ -34,6 +36,8 @@ KINDS = ("flash", "steady")  # steady: no flashing (reduced motion), more action
 LOOK_MS = 1000
 ACTION_MS = {"blink": 1300, "open_mouth": 1500, "turn_left": 1600, "turn_right": 1600}
 SEGMENT_MS = (400, 700)
+# Before each action of the steady kind: a random pause, longer than the action check's slack.
+STEADY_PAUSE_MS = (150, 900)
 FRAME_INTERVAL_MS = 100
 
 
@@ -99,12 +103,16 @@ class CapturePlan:
 
 
 def draw_plan(actions: tuple[str, ...], kind: str = "flash", rng: secrets.SystemRandom | None = None) -> CapturePlan:
-    """Action windows after the look, and for the flash kind random colours of random length over all of it."""
+    """Action windows after the look, and for the flash kind random colours of random length over all of it.
+
+    The steady kind puts a random pause before each window instead."""
     if kind not in KINDS:
         raise ValueError(f"unknown capture kind {kind!r}")
     rng = rng or secrets.SystemRandom()
     windows, at = [], LOOK_MS
     for action in actions:
+        if kind == "steady":
+            at += rng.randint(*STEADY_PAUSE_MS)
         windows.append(ActionWindow(action, at, at + ACTION_MS[action]))
         at += ACTION_MS[action]
     flash: list[FlashSegment] = []

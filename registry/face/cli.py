@@ -50,5 +50,5 @@ def warm():
     """Load the models (and start the descriptor helper) before the first check."""
     started = time.perf_counter()
     engine.MODELS.get()
-    pool.warm_up(int(setting("FACE_DESCRIPTOR_PROCESSES")))
+    pool.warm_up(int(setting("FACE_HELPER_PROCESSES")))
     click.echo(f"face engine ready in {time.perf_counter() - started:.2f} s: {engine.engine_version()}")

@@ -28,6 +28,20 @@ ACTIONS = (BLINK, OPEN_MOUTH, TURN_LEFT, TURN_RIGHT)
 STILL_ACTIONS = (OPEN_MOUTH, TURN_LEFT, TURN_RIGHT)
 
 
+def draw_actions(count: int, pool: tuple[str, ...], rng) -> tuple[str, ...]:
+    """count different actions from pool in random order; a blink is never the only one.
+
+    At 10 frames a second a blink is over in one or two frames, so two
+    registered prints of the person (eyes open, eyes shut) swapped in front of
+    the screen look like one, and prints reflect the flashed light as a face
+    does. Next to an action that needs the whole face to move, a blink adds
+    a check; alone it is the one a pair of prints passes.
+    """
+    if count <= 1:
+        pool = tuple(action for action in pool if action != BLINK)
+    return tuple(rng.sample(pool, min(count, len(pool))))
+
+
 @dataclass(frozen=True)
 class FrameMetrics:
     """What liveness needs from one frame."""

@@ -1,11 +1,16 @@
-"""Descriptors on the second core.
+"""Face work on the second core.
 
-dlib keeps Python's GIL while it computes, so threads do not help; the
-ResNet descriptor is most of a check's time (about 65 ms a frame). With
-FACE_DESCRIPTOR_PROCESSES = 1 one helper process (spawned on first use,
-loading the weights once) computes every other frame's descriptor while the
-request's thread computes the rest: a 10-frame check then takes roughly 60 %
-of the time on two cores, for about 150 MiB more memory per web worker.
+dlib keeps Python's GIL while it finds landmarks and computes descriptors,
+so threads do not help. With FACE_HELPER_PROCESSES = 1 one helper
+process (spawned on first use, loading the models once, about 250 MiB more
+memory per web worker) shares a check's work with the request's thread:
+
+* describe: the ResNet descriptor (about 140 ms a chip with dlib-bin) of
+  every other chip;
+* analyse_sequence: a camera capture's frames in contiguous parts, the
+  later parts in the helpers (detection, landmarks and chips are about 12 ms
+  a frame, so a 70-frame capture takes about half as long on two cores).
+
 0 computes everything in the request's thread. Any helper failure falls back
 to computing locally, so the pool can only make a check faster, never wrong.
 """
@@ -14,7 +19,6 @@ from __future__ import annotations
 import atexit
 import logging
 import multiprocessing
-import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 
@@ -29,23 +33,23 @@ _pool: ProcessPoolExecutor | None = None
 _pool_size = 0
 
 
-_helper_encoder = None
-
-
 def _start_helper() -> None:
-    # Only the ResNet: the helper never detects or finds landmarks, and the
-    # 68-point model alone is about 100 MB in memory.
-    global _helper_encoder
-
-    import dlib  # noqa: PLC0415 - dlib loads native code and models; only when a face is checked
-
-    _helper_encoder = dlib.face_recognition_model_v1(os.path.join(engine.models_folder(), engine.DESCRIPTOR_FILE))
+    engine.MODELS.get()
 
 
 def _describe_many(chips: list[np.ndarray]) -> list[np.ndarray]:
-    if _helper_encoder is None:  # in the request's own process
-        return [engine.describe_chip(chip) for chip in chips]
-    return [np.array(_helper_encoder.compute_face_descriptor(chip, 0), dtype=np.float64) for chip in chips]
+    return [engine.describe_chip(chip) for chip in chips]
+
+
+def _analyse_part(frames: list[np.ndarray], limits: engine.QualityLimits, detect_every: int,
+                  offset: int) -> list[engine.FaceObservation] | tuple[str, dict]:
+    """One part of a capture; a refusal comes back as (reason, details) with the capture's frame index."""
+    try:
+        return engine.analyse_sequence(frames, limits, detect_every)
+    except engine.FaceRejected as refusal:
+        details = dict(refusal.details)
+        details["frame"] = int(details.get("frame", 0)) + offset
+        return refusal.reason, details
 
 
 def _get_pool(processes: int) -> ProcessPoolExecutor:
@@ -95,3 +99,32 @@ def describe(chips: list[np.ndarray], processes: int) -> list[np.ndarray]:
         shutdown()
         return _describe_many(chips)
     return remote_results + local_results
+
+
+def analyse_sequence(frames: list[np.ndarray], limits: engine.QualityLimits, detect_every: int,
+                     processes: int) -> list[engine.FaceObservation]:
+    """engine.analyse_sequence over helper processes: the first part here, the later ones there.
+
+    Each part starts with a detection, so tracking never crosses a boundary.
+    The earliest refusal (by frame) wins, as in one pass. Raises FaceRejected.
+    """
+    share = len(frames) // (processes + 1) if processes > 0 else 0
+    if share < 2 * max(1, detect_every):
+        return engine.analyse_sequence(frames, limits, detect_every)
+    bounds = [i * share for i in range(processes + 1)] + [len(frames)]
+    try:
+        futures = [_get_pool(processes).submit(_analyse_part, frames[start:end], limits, detect_every, start)
+                   for start, end in zip(bounds[1:-1], bounds[2:])]
+        parts = [_analyse_part(frames[:bounds[1]], limits, detect_every, 0)]
+        parts += [future.result(timeout=60) for future in futures]
+    except Exception:  # a broken helper must not fail the check: compute here instead
+        log.warning("face analysis helper failed; computing in process", exc_info=True)
+        shutdown()
+        return engine.analyse_sequence(frames, limits, detect_every)
+    observations: list[engine.FaceObservation] = []
+    for part in parts:
+        if isinstance(part, tuple):
+            reason, details = part
+            raise engine.FaceRejected(reason, **details)
+        observations.extend(part)
+    return observations

@@ -158,7 +158,7 @@ class EmbeddedProvider:
                 decision.reason, decision.frame_index = refusal.reason, index
                 decision.scores = {"frames_analysed": index, **getattr(refusal, "details", {})}
                 return decision
-        descriptors = pool.describe([o.chip for o in observations], int(setting("FACE_DESCRIPTOR_PROCESSES")))
+        descriptors = pool.describe([o.chip for o in observations], int(setting("FACE_HELPER_PROCESSES")))
         for observation, descriptor in zip(observations, descriptors):
             observation.descriptor = descriptor
         # Compare with the burst's most central face (not simply the first frame),
@@ -244,7 +244,8 @@ def check_capture(request: CheckRequest, engine_version: str) -> Decision:
             decision.reason, decision.frame_index = refusal.reason, index
             return decision
     try:
-        observations = engine.analyse_sequence(pixels, _limits(), int(setting("FACE_CAPTURE_DETECT_EVERY")))
+        observations = pool.analyse_sequence(pixels, _limits(), int(setting("FACE_CAPTURE_DETECT_EVERY")),
+                                             int(setting("FACE_HELPER_PROCESSES")))
     except engine.FaceRejected as refusal:
         details = dict(refusal.details)
         decision.reason, decision.frame_index = refusal.reason, int(details.pop("frame", 0))
@@ -303,7 +304,7 @@ def check_capture(request: CheckRequest, engine_version: str) -> Decision:
     # 4. Identity: a few descriptors, at each action's held pose first; continuity ties the rest to them.
     chosen = _descriptor_frames(len(observations), list(live.held_frames.values()),
                                 int(setting("FACE_CAPTURE_DESCRIPTORS")))
-    descriptors = pool.describe([observations[i].chip for i in chosen], int(setting("FACE_DESCRIPTOR_PROCESSES")))
+    descriptors = pool.describe([observations[i].chip for i in chosen], int(setting("FACE_HELPER_PROCESSES")))
     stacked = np.stack(descriptors)
     pairwise = np.linalg.norm(stacked[:, None, :] - stacked[None, :, :], axis=2)
     burst = pairwise[int(np.argmin(pairwise.sum(axis=1)))]

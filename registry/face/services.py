@@ -25,7 +25,7 @@ from registry.core.extensions import db
 from registry.face import engine
 from registry.face.challenge_plan import draw_plan
 from registry.face.imaging import REFERENCE_FORMATS, ImageRejected, decode_image, to_jpeg
-from registry.face.liveness import ACTIONS, STILL_ACTIONS
+from registry.face.liveness import ACTIONS, STILL_ACTIONS, draw_actions
 from registry.face.messages import reason_message
 from registry.face.models import FaceChallenge, FaceCheck, FaceReference
 from registry.face.providers import CheckRequest, Decision, get_provider
@@ -124,12 +124,11 @@ def _choose_actions(capture: str = "camera", steady: bool = False) -> tuple[str,
         if not all(action in ACTIONS for action in forced):
             raise ValueError("FACE_CHALLENGE_ACTIONS_FOR_TESTS holds an unknown action")
         return tuple(forced)
-    pool = ACTIONS if capture == "camera" else STILL_ACTIONS
     chooser = secrets.SystemRandom()
     count = chooser.randint(int(setting("FACE_CHALLENGE_MIN_ACTIONS")), int(setting("FACE_CHALLENGE_MAX_ACTIONS")))
     if steady:
         count = int(setting("FACE_STEADY_ACTIONS"))
-    return tuple(chooser.sample(pool, min(count, len(pool))))
+    return draw_actions(count, ACTIONS if capture == "camera" else STILL_ACTIONS, chooser)
 
 
 def issue_challenge(account: Account, purpose: str, capture: str = "camera", *, flash: bool = True) -> FaceChallenge:

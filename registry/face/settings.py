@@ -113,8 +113,8 @@ DEFAULTS: dict[str, Any] = {
     "FACE_REFERENCE_MAX_SIDE": 1280,
     # References whose short side is smaller are enlarged first (an ID-card photo is 102 x 126).
     "FACE_REFERENCE_MIN_SIDE": 360,
-    # Helper processes computing descriptors in parallel (see registry/face/pool.py); 0 = none.
-    "FACE_DESCRIPTOR_PROCESSES": 1,
+    # Helper processes sharing a check's landmarks and descriptors (registry/face/pool.py); 0 = none.
+    "FACE_HELPER_PROCESSES": 1,
     # Operator setting: keep the uploaded frames (encrypted) with the decision.
     "FACE_KEEP_FRAMES": False,
     # Rate limit: this many failed checks within the window blocks new tries.

@@ -1,6 +1,8 @@
 """References, challenges, provider plug-ins and account deletion."""
 from __future__ import annotations
 
+import random
+
 import pytest
 import sqlalchemy as sa
 
@@ -8,7 +10,8 @@ from registry.accounts.services import erase_account
 from registry.core.errors import Conflict, DomainError, Forbidden
 from registry.core.extensions import db
 from registry.face import services
-from registry.face.liveness import ACTIONS, BLINK, STILL_ACTIONS
+from registry.face.challenge_plan import STEADY_PAUSE_MS
+from registry.face.liveness import ACTIONS, BLINK, STILL_ACTIONS, draw_actions
 from registry.face.models import FaceChallenge, FaceCheck, FaceReference
 from registry.face.providers import Decision, Enrollment
 from tests.factories import photos as P
@@ -70,6 +73,7 @@ def test_challenges_are_random_short_and_bound(app, worker, face_config):
         challenge = services.issue_challenge(worker, "check_in")
         actions = challenge.action_list
         assert 1 <= len(actions) <= 2 and len(set(actions)) == len(actions) and set(actions) <= set(ACTIONS)
+        assert actions != (BLINK,)  # two swapped prints fake a blink; it only ever comes with another action
         plan = challenge.capture_plan
         assert plan.kind == "flash" and tuple(w.action for w in plan.windows) == actions
         assert plan.flash[0].start_ms == 0 and plan.flash[-1].end_ms == plan.total_ms
@@ -82,6 +86,22 @@ def test_challenges_are_random_short_and_bound(app, worker, face_config):
     assert len(sequences) > 3 and len(colours) > 20
     steady = services.issue_challenge(worker, "check_in", flash=False)
     assert len(steady.action_list) == 3 and steady.capture_plan.kind == "steady" and not steady.capture_plan.flash
+    timelines = set()
+    for _ in range(5):
+        windows = services.issue_challenge(worker, "check_in", flash=False).capture_plan.windows
+        # A random pause before each window, longer than the action check's slack at its widest.
+        pauses = [b.start_ms - a.end_ms for a, b in zip(windows, windows[1:])]
+        assert all(STEADY_PAUSE_MS[0] <= p <= STEADY_PAUSE_MS[1] for p in pauses)
+        timelines.add(tuple(w.start_ms for w in windows))
+    assert len(timelines) == 5  # a recording made for one steady challenge does not line up with the next
+
+
+def test_a_blink_is_never_the_only_action():
+    rng = random.Random(5)
+    singles = {draw_actions(1, ACTIONS, rng) for _ in range(200)}
+    pairs = {draw_actions(2, ACTIONS, rng) for _ in range(200)}
+    assert singles == {(a,) for a in ACTIONS if a != BLINK}
+    assert any(BLINK in pair for pair in pairs) and all(len(set(pair)) == 2 for pair in pairs)
 
 
 def test_photo_challenges_ask_only_for_what_a_still_photo_shows(app, worker, face_config):
