@@ -87,11 +87,10 @@ class ReferenceStatusSchema(Schema):
 
 
 class ReferenceSchema(Schema):
+    """An enrolled reference as the approving operator sees it: the engine and provider stay in the record."""
     id = fields.Integer()
     account_id = fields.Integer()
     source = fields.String()
-    provider = fields.String()
-    engine = fields.String()
     created_at = fields.DateTime()
 
 
