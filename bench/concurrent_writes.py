@@ -191,7 +191,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--database-url", action="append",
                         help="PostgreSQL URL to measure (repeatable); SQLite is always measured")
+    parser.add_argument("--full", action="store_true", help="60 s per database")
     args = parser.parse_args()
+    if args.full:
+        args.seconds = max(args.seconds, 60.0)
+    from report import figure  # noqa: PLC0415 - bench/report.py, beside this script
     results = [run(None, args.clients, args.seconds)]
     for url in args.database_url or ():
         results.append(run(url, args.clients, args.seconds))
@@ -200,6 +204,8 @@ def main() -> None:
     for r in results:
         print(f"{r['database']:<11} {r['requests']:>9} {r['rate']:>7.1f} {r['5xx']:>5} {r['4xx']:>5} "
               f"{r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f}  {r['statuses']}")
+        figure(f"concurrent writes req/s, {r['database']} (5xx: {r['5xx']})", round(r["rate"], 1), "req/s",
+               target="no 5xx", ok=r["5xx"] == 0)
 
 
 if __name__ == "__main__":

@@ -64,11 +64,14 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--processes", type=int, nargs="+", default=[0, 1],
                         help="FACE_HELPER_PROCESSES values to measure (default: 0 and 1)")
+    parser.add_argument("--full", action="store_true", help="50 runs per measure")
     args = parser.parse_args()
-
+    if args.full:
+        args.runs = max(args.runs, 50)
     import random
 
     from flask import Flask
+    from report import figure  # noqa: PLC0415 - bench/report.py, beside this script
 
     from registry.face import engine, pool
     from registry.face.challenge_plan import draw_plan
@@ -154,6 +157,8 @@ def main() -> int:
         failed |= median > target
         print(f"{name:<40}{len(values):>6}{median * 1000:>8.0f}ms{p95 * 1000:>8.0f}ms{target * 1000:>8.0f}ms"
               f"{p95 / target:>12.2f}{statistics.median(cpu_values) * 1000:>10.0f}ms")
+        figure(f"face {name} median", round(median * 1000), "ms", target=f"<= {target * 1000:.0f} ms",
+               ok=median <= target)
     print(f"memory: RSS {rss_before:.0f} MiB before models, {rss_after:.0f} MiB after; peak (ru_maxrss) "
           f"{peak_mib:.0f} MiB; descriptor helper peak (VmHWM) "
           f"{', '.join(f'{size:.0f}' for size in helpers) or 'n/a'} MiB")

@@ -80,14 +80,17 @@ def main() -> int:
     parser.add_argument("--genuine", type=int, default=40, help="genuine captures per kind")
     parser.add_argument("--attacks", type=int, default=10, help="captures per attack type and kind")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--full", action="store_true", help="200 genuine captures and 40 per attack, per kind")
     parser.add_argument("--only", nargs="*", help="attack names to run (default: all)")
     parser.add_argument("--dump", help="write every decision's reason and scores to this JSON file")
     parser.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE",
                         help="face settings to override, e.g. FACE_LIGHT_MAX_BACKGROUND_SHARE=0.6")
     args = parser.parse_args()
-
+    if args.full:
+        args.genuine, args.attacks = max(args.genuine, 200), max(args.attacks, 40)
     import numpy as np
     from flask import Flask
+    from report import figure  # noqa: PLC0415 - bench/report.py, beside this script
 
     from registry.face import engine, pool
     from registry.face.challenge_plan import draw_plan
@@ -170,6 +173,8 @@ def main() -> int:
             scope = not (kind == "steady-3" and name in STEADY_OUT_OF_SCOPE)
             failed |= scope and share > 0
             cells.append(f"{share * 100:>10.0f}%" + (" " if scope else "*"))
+            figure(f"APCER {name}, {kind}", round(share, 3), "share", target="0" if scope else "",
+                   ok=share == 0 if scope else None)
             reasons.update(counts)
         print(f"{name:<32}" + "".join(cells) + "   " + ", ".join(f"{r} {c}" for r, c in reasons.most_common()))
     print("  * out of scope for the steady kind (no light check: a clip of the victim performing the actions)")
@@ -180,6 +185,7 @@ def main() -> int:
         share = 1 - genuine[kind]["passed"] / total if total else float("nan")
         failed |= share > 0.05
         cells.append(f"{share * 100:>10.1f}% ")
+        figure(f"BPCER, {kind}", round(share, 3), "share", target="<= 0.05", ok=share <= 0.05)
         reasons.update({r: c for r, c in genuine[kind].items() if r != "passed"})
     print(f"{'runs per kind: ' + str(args.genuine):<32}" + "".join(cells) + "   "
           + (", ".join(f"{r} {c}" for r, c in reasons.most_common()) or "none refused"))
@@ -196,6 +202,8 @@ def main() -> int:
         print(f"{kind:<32}{frames:>8.0f}{p50 * 1000:>7.0f}ms{p95 * 1000:>7.0f}ms{max(times[kind]) * 1000:>7.0f}ms"
               f"{TARGET_SECONDS * 1000:>7.0f}ms{statistics.median(cpu) * 1000:>8.0f}ms"
               f"{percentile(cpu, 0.95) * 1000:>8.0f}ms")
+        figure(f"whole face check p95, {kind}", round(p95 * 1000), "ms", target=f"<= {TARGET_SECONDS * 1000:.0f} ms",
+               ok=p95 <= TARGET_SECONDS)
     if args.dump:
         with open(args.dump, "w") as handle:
             json.dump(dump, handle)

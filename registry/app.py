@@ -28,7 +28,19 @@ from registry.enterprises import cli as enterprises_cli
 from registry.face import cli as face_cli
 from registry.feeds import cli as feeds_cli
 from registry.jobs import cli as jobs_cli
-from registry.web import api, demo, errors, helpers, home, observability, ratelimit, security, templating, transaction
+from registry.web import (
+    api,
+    caching,
+    demo,
+    errors,
+    helpers,
+    home,
+    observability,
+    ratelimit,
+    security,
+    templating,
+    transaction,
+)
 from workers import cli as workers_cli
 from workers.certificates import cli as certificates_cli
 
@@ -72,6 +84,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     observability.init_app(app)  # first, so its request id and timing wrap everything else
     security.init_app(app)
     ratelimit.init_app(app)
+    caching.init_app(app)  # ETag/304, Cache-Control, the public page store, versioned static URLs
     app.register_blueprint(home.bp)
     app.register_blueprint(api.bp)
     for domain in DOMAINS:

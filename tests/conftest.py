@@ -18,6 +18,7 @@ from sqlalchemy import orm
 
 from registry.core import clock
 from registry.core.extensions import db
+from registry.web import caching
 from tests.factories.app import make_app, reset_database
 
 # Every log record of the whole run is checked for an SMS code; a leak fails the run.
@@ -130,3 +131,13 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def page_cache(app, monkeypatch):
+    """The public page store on (tests/factories/app.py turns it off), empty before and after."""
+    monkeypatch.setitem(app.config, "PAGE_CACHE", True)
+    monkeypatch.setitem(app.config, "PAGE_CACHE_CHECK_SECONDS", 0)
+    app.extensions[caching.EXTENSION].clear()
+    yield app.extensions[caching.EXTENSION]
+    app.extensions[caching.EXTENSION].clear()

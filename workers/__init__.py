@@ -14,6 +14,8 @@ from registry.web.home import ACCOUNT, HOME, MenuItem
 from workers import demo, export, services, views
 from workers.attendance import jobs as attendance_jobs
 from workers.attendance import views as attendance_views
+from workers.certificates import hotpath
+from workers.certificates import jobs as certificate_jobs
 from workers.certificates import services as certificates
 from workers.certificates import views as certificate_views
 from workers.identity import services as identity
@@ -24,7 +26,7 @@ from workers.profile import views as profile_views
 from workers.roster import views as roster_views
 
 # Imported for their routes on views.bp (and attendance_jobs for its job kinds and schedule).
-__all__ = ["attendance_jobs", "attendance_views", "certificate_views", "identity_views", "init_app", "profile_views", "roster_views",
+__all__ = ["attendance_jobs", "attendance_views", "certificate_jobs", "certificate_views", "identity_views", "init_app", "profile_views", "roster_views",
            "station_views"]
 
 
@@ -36,6 +38,9 @@ def init_app(app: Flask) -> None:
     signals.consent_signing.connect(services.require_verified_identity)
     signals.consent_signed.connect(services.complete_registration)
     signals.consent_revoked.connect(services.withdraw_authorization)
+    # The published certificate status lists follow every change of standing.
+    for signal in (signals.consent_signed, signals.consent_revoked, signals.worker_standing_ended):
+        signal.connect(certificates.on_standing_changed)
     signals.next_step.connect(views.registration_next_step)
     for receiver in (certificates.delete_certificates, profile.delete_profile, services.delete_worker_data,
                      identity.delete_identity_data):
@@ -44,6 +49,7 @@ def init_app(app: Flask) -> None:
     signals.subject_export_readable.connect(export.readable_worker)
     signals.demo_seeding.connect(demo.seed_demo_workers)
     signals.demo_accounts.connect(demo.demo_accounts)
+    hotpath.install(app)
 
 
 def menu_items(_app) -> list[MenuItem]:

@@ -43,15 +43,20 @@ def b64url_decode(text: str) -> bytes:
     one value has one spelling (a token cannot be altered without changing
     what it decodes to, and caches keyed by the string cannot be split).
     """
-    if not isinstance(text, str) or not _B64URL.fullmatch(text) or len(text) % 4 == 1:
+    if not isinstance(text, str) or not _B64URL.fullmatch(text):
         raise ValueError("not base64url")
-    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    if b64url(data) != text:
+    tail = len(text) % 4
+    if tail == 1:
+        raise ValueError("not base64url")
+    # The last character of a 2- or 3-character group carries 4 or 2 unused bits: they must be zero.
+    # (Checked on the character instead of re-encoding the whole decoded value.)
+    if tail and _B64URL_VALUE[text[-1]] & (0x0F if tail == 2 else 0x03):
         raise ValueError("not canonical base64url")
-    return data
+    return base64.urlsafe_b64decode(text + "==="[:(4 - tail) % 4] if tail else text)
 
 
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
+_B64URL_VALUE = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")}
 
 
 @dataclass(frozen=True)
@@ -206,6 +211,7 @@ class KeyRing:
         self.refresh_seconds = refresh_seconds
         self._lock = threading.Lock()
         self._keys: dict[str, SigningKey] | None = None
+        self._newest: list[SigningKey] = []  # the same keys, newest first (sorted once per load)
         self._version: tuple | None = None
         self._checked_at = 0.0
         self._forced_at = 0.0
@@ -217,6 +223,7 @@ class KeyRing:
         version = self.store.version()
         if self._keys is None or version != self._version:
             self._keys = {key.kid: key for key in self.store.load()}
+            self._newest = sorted(self._keys.values(), key=lambda k: k.created_at, reverse=True)
             self._version = version
         self._checked_at = now
         return self._keys
@@ -224,14 +231,15 @@ class KeyRing:
     def keys(self) -> list[SigningKey]:
         """All keys, newest first."""
         with self._lock:
-            return sorted(self._load().values(), key=lambda k: k.created_at, reverse=True)
+            self._load()
+            return list(self._newest)
 
     def current(self) -> SigningKey:
         """The signing key; the first one is made on first use, once for every process."""
-        keys = self.keys()
-        if keys:
-            return keys[0]
-        return self._add_generation(1)
+        with self._lock:
+            self._load()
+            newest = self._newest[0] if self._newest else None
+        return newest if newest is not None else self._add_generation(1)
 
     def get(self, kid: str) -> SigningKey | None:
         with self._lock:

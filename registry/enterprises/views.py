@@ -1,22 +1,46 @@
 """Public enterprise credit pages and the /api/v1/enterprises endpoints."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
+from registry.core import clock
 from registry.core.errors import DomainError, NotFound
+from registry.core.extensions import db
 from registry.enterprises import catalog, regions, search, services
+from registry.enterprises.models import CreditRecord, Enterprise
 from registry.enterprises.schemas import (
     EnterpriseSchema,
     SearchPageSchema,
     SearchQuerySchema,
 )
 from registry.web.api import dump, load_query, operation, query_arguments
+from registry.web.caching import public_page
 from registry.web.ratelimit import limit_lookups
 
 bp = Blueprint("enterprises", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/enterprises")
+
+
+def _profile_version(code: str):
+    """The fingerprint of one enterprise's public profile, read in one indexed query: the row's last
+    update, its records' count and last update, and today (records stop counting on their valid-until
+    day). None when no enterprise has the code: the view answers (404 or 422) without the cache."""
+    row = db.session.execute(
+        sa.select(Enterprise.id, Enterprise.updated_at, sa.func.count(CreditRecord.id),
+                  sa.func.max(CreditRecord.updated_at))
+        .outerjoin(CreditRecord, CreditRecord.enterprise_id == Enterprise.id)
+        .where(Enterprise.credit_code == (code or "").strip().upper()).group_by(Enterprise.id)).first()
+    if row is None:
+        return None
+    return row[0], str(row[1]), row[2], str(row[3]), clock.china_today().isoformat()
+
+
+# Search answers and the active-worker count of a profile (kept by another domain) are kept a short
+# time; see registry/web/caching.py for why.
+CACHE_SECONDS = "ENTERPRISE_CACHE_SECONDS"
 
 
 def _run_search(args: dict) -> search.SearchResult:
@@ -27,6 +51,7 @@ def _run_search(args: dict) -> search.SearchResult:
 
 @bp.get("/enterprises")
 @limit_lookups()
+@public_page(ttl=CACHE_SECONDS)
 def search_page():
     """企业信用查询: one box plus region and service filters."""
     raw = query_arguments()
@@ -60,6 +85,7 @@ def _search_page(args: dict, result, errors: dict, hint: str | None = None):
 
 @bp.get("/enterprises/<code>")
 @limit_lookups()
+@public_page(key=_profile_version, ttl=CACHE_SECONDS)
 def detail_page(code: str):
     """One enterprise: profile, current adverse records, full history by kind."""
     try:
@@ -79,6 +105,7 @@ def detail_page(code: str):
            "position is wrong", query=SearchQuerySchema, response=SearchPageSchema, errors=(429,),
            tags=("enterprises",))
 @limit_lookups()
+@public_page(ttl=CACHE_SECONDS)
 def api_search():
     return dump(SearchPageSchema, _run_search(load_query(SearchQuerySchema)))
 
@@ -88,6 +115,7 @@ def api_search():
            "(fields.code says which position is wrong)", response=EnterpriseSchema,
            errors=(404, 422, 429), tags=("enterprises",))
 @limit_lookups()
+@public_page(key=_profile_version, ttl=CACHE_SECONDS)
 def api_detail(code: str):
     return dump(EnterpriseSchema, services.get_by_code(code))
 
@@ -95,6 +123,7 @@ def api_detail(code: str):
 @bp.get("/api/v1/regions")
 @operation("Provinces, or the cities/districts under a region code (for cascading selects)",
            tags=("enterprises",))
+@public_page()
 def api_regions():
     table = regions.table()
     parent = request.args.get("parent") or None

@@ -1,6 +1,7 @@
 """The daily schedule in China Standard Time, and the every-minute tick that runs it.
 
-Domains declare daily runs with `daily(kind, at)` in their `jobs.py`. Every
+Domains declare daily runs with `daily(kind, at)` in their `jobs.py`, and
+runs every few minutes with `every(kind, minutes)`. Every
 job worker may tick (`queue.JobQueue` runs `tick` each minute): a daily job
 carries its day in a unique key, so however many schedulers tick, and
 however late after an outage, each day's run is submitted once.
@@ -27,11 +28,30 @@ class DailyJob:
 
 
 SCHEDULE: dict[str, DailyJob] = {}
+# kind -> minutes between runs
+PERIODIC: dict[str, int] = {}
 
 
 def daily(kind: str, at: dt.time) -> None:
     """Run job kind `kind` every day at `at` China Standard Time (idempotent per day)."""
     SCHEDULE[kind] = DailyJob(kind, at)
+
+
+def every(kind: str, minutes: int) -> None:
+    """Run job kind `kind` once in every `minutes`-long slot of the clock (idempotent per slot)."""
+    PERIODIC[kind] = minutes
+
+
+def submit_periodic(now: dt.datetime | None = None) -> list[Job]:
+    """Submit each periodic job whose current slot has no run yet (the slot's start is in its unique key)."""
+    stamp = int((now or clock.now()).timestamp())
+    submitted = []
+    for kind, minutes in PERIODIC.items():
+        slot = dt.datetime.fromtimestamp(stamp - stamp % (minutes * 60), dt.UTC)
+        job = submit(kind, unique_key=f"{kind}@{slot.isoformat(timespec='minutes')}")
+        if job is not None:
+            submitted.append(job)
+    return submitted
 
 
 def submit_due(now: dt.datetime | None = None, day: dt.date | None = None) -> list[Job]:
@@ -60,8 +80,8 @@ def purge_finished(days: int = 90) -> int:
 
 
 def tick(day: dt.date | None = None) -> dict[str, int]:
-    """The every-minute duty of a scheduler: due daily jobs (or all of `day`'s), recovery, old summaries."""
-    submitted = submit_due(day=day)
+    """The every-minute duty of a scheduler: due daily and periodic jobs (or all of `day`'s), recovery, old summaries."""
+    submitted = submit_due(day=day) + ([] if day is not None else submit_periodic())
     purged = purge_finished()
     effects.commit()
     return {"submitted": len(submitted), "recovered": recover(), "purged": purged}

@@ -10,10 +10,25 @@ from registry.core.errors import NotFound
 from registry.core.extensions import db
 from registry.core.pagination import Page, paginate
 from registry.news.models import Article
+from registry.web import caching
+
+# The name of the news' version in registry.web.caching (home page, news list and articles show it).
+VERSION = "news"
 
 
 def _visible():
     return sa.and_(Article.published_at.is_not(None), Article.published_at <= clock.now())
+
+
+def fingerprint() -> tuple:
+    """What changes whenever a public news page would: one query over the small article table.
+
+    Counts the visible articles (a scheduled one reaching its time counts) and
+    every article, and takes the latest update (an edit, a publication, an unpublication).
+    """
+    visible = sa.func.sum(sa.case((_visible(), 1), else_=0))
+    row = db.session.execute(sa.select(sa.func.count(), visible, sa.func.max(Article.updated_at))).one()
+    return int(row[0]), int(row[1] or 0), row[2].isoformat() if row[2] else None
 
 
 def list_published(kind: str | None, page: int, per_page: int) -> Page:
@@ -59,6 +74,7 @@ def save_article(article: Article | None, *, kind: str, title: str, body: str, s
     elif not publish:
         article.published_at = None
     db.session.flush()
+    caching.changed(VERSION)
     audit.record("article.created" if created else "article.edited", actor_id=actor_id,
                  article_id=article.id, published=publish)
     return article
@@ -67,4 +83,5 @@ def save_article(article: Article | None, *, kind: str, title: str, body: str, s
 def unpublish(article: Article, actor_id: int | None) -> None:
     """Take an article off the public pages."""
     article.published_at = None
+    caching.changed(VERSION)
     audit.record("article.unpublished", actor_id=actor_id, article_id=article.id)

@@ -11,6 +11,7 @@ from registry.news import services
 from registry.news.markdown import render_markdown
 from registry.news.schemas import KINDS, ArticleInputSchema, ArticlePageSchema, ArticleQuerySchema, ArticleSchema
 from registry.web.api import dump, load_query, operation
+from registry.web.caching import public_page
 from registry.web.helpers import flash_success, parse_form, roles_required
 
 bp = Blueprint("news", __name__, template_folder="templates")
@@ -24,6 +25,7 @@ def _query_args() -> dict:
 
 
 @bp.get("/news")
+@public_page(versions=(services.VERSION,))
 def article_list():
     """Public list, newest first, filterable by kind."""
     args = _query_args()
@@ -32,6 +34,7 @@ def article_list():
 
 
 @bp.get("/news/<int:article_id>")
+@public_page(versions=(services.VERSION,))
 def article_detail(article_id: int):
     """One published article."""
     article = services.get_published(article_id)
@@ -41,6 +44,7 @@ def article_detail(article_id: int):
 @bp.get("/api/v1/articles")
 @operation("Published news, notices and policies, newest first", query=ArticleQuerySchema,
            response=ArticlePageSchema, tags=("news",))
+@public_page(versions=(services.VERSION,))
 def api_article_list():
     args = load_query(ArticleQuerySchema)
     page = services.list_published(args.get("kind"), args["page"], current_app.config["PAGE_SIZE"])
@@ -49,6 +53,7 @@ def api_article_list():
 
 @bp.get("/api/v1/articles/<int:article_id>")
 @operation("One published article with its body rendered to safe HTML", response=ArticleSchema, tags=("news",))
+@public_page(versions=(services.VERSION,))
 def api_article_detail(article_id: int):
     return dump(ArticleSchema, services.get_published(article_id))
 

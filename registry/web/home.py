@@ -21,6 +21,7 @@ from registry.core import signals
 from registry.core.extensions import db
 from registry.core.signing import PURPOSES, key_ring
 from registry.web import demo
+from registry.web.caching import ALL, public_page
 
 bp = Blueprint("home", __name__)
 
@@ -69,6 +70,7 @@ def account_links(role: str) -> list[dict]:
 
 
 @bp.get("/")
+@public_page(versions=ALL)
 def index():
     """首页: the entries of the app and the latest news (the news domain's template global); outside
     production also the demo accounts `flask demo seed` creates (like /dev/outbox, never in production)."""

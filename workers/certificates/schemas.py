@@ -21,3 +21,21 @@ class VerificationSchema(Schema):
     valid = fields.Boolean()
     status = fields.String(metadata={"description": "active | departed (离职)"})
     expires_at = fields.DateTime()
+
+
+class StatusListEntrySchema(Schema):
+    id = fields.Integer()
+    url = fields.String()
+
+
+class StatusListIndexSchema(Schema):
+    lists = fields.List(fields.Nested(StatusListEntrySchema))
+    size = fields.Integer(metadata={"description": "entries per list"})
+    status_size = fields.Integer(metadata={"description": "bits per entry"})
+
+
+class StatusListSchema(Schema):
+    id = fields.Integer()
+    credential = fields.String(metadata={"description": "JWS compact (EdDSA, typ vc+jwt) whose payload is the "
+                                                        "BitstringStatusListCredential; verify with /.well-known/jwks.json"})
+    valid_until = fields.DateTime()

@@ -23,13 +23,13 @@ from registry.core import clock, qr, signals, tokens
 from registry.core.errors import DomainError, RecordedRefusal
 from registry.core.extensions import db
 from registry.core.signing import key_ring
-from workers.certificates import messages
+from workers.certificates import jobs, messages, status_lists
 from workers.certificates.models import Certificate, CertificateCode
 from workers.models import RegistrationStep, Worker, WorkStatus
 from workers.services import effective_status, status_expression
 
 TOKEN_TYPE = "hscc+jws"  # household-services credit certificate
-KEY_PURPOSE = "certificates"
+KEY_PURPOSE = status_lists.KEY_PURPOSE
 FALLBACK_LENGTH = 10
 
 
@@ -78,6 +78,9 @@ def ensure_certificate(worker: Worker) -> Certificate:
         certificate = Certificate(worker_id=worker.account_id, public_id=secrets.token_urlsafe(16))
         db.session.add(certificate)
         db.session.flush()
+        status_lists.assign_entry(certificate)
+        db.session.flush()
+        jobs.request_refresh()
         audit.record("certificate.issued", subject_id=worker.account_id, certificate_id=certificate.id)
     return certificate
 
@@ -86,7 +89,11 @@ def show(worker: Worker) -> ShownCertificate:
     """A fresh token and fallback code for the certificate page."""
     certificate = ensure_certificate(worker)
     lifetime = token_lifetime()
-    token = tokens.issue(key_ring(KEY_PURPOSE), {"cid": certificate.public_id}, lifetime, TOKEN_TYPE)
+    if certificate.status_list_id is None:  # made before status lists: gets its entry now
+        status_lists.assign_entry(certificate)
+    # The list and index name the certificate's entry in the published status list (offline verifiers).
+    token = tokens.issue(key_ring(KEY_PURPOSE), {"cid": certificate.public_id, "sl": certificate.status_list_id,
+                                                 "si": certificate.status_index}, lifetime, TOKEN_TYPE)
     expires = clock.now() + lifetime
     db.session.execute(sa.delete(CertificateCode).where(CertificateCode.expires_at < clock.now()))
     code = qr.new_fallback_code(FALLBACK_LENGTH)
@@ -137,18 +144,19 @@ def _status_query() -> sa.Select:
             .where(Certificate.public_id == sa.bindparam("public_id")))
 
 
-def token_status(token: str) -> tuple[str, dt.datetime]:
+def token_status(token: str, execute=None) -> tuple[str, dt.datetime]:
     """(active|departed, token expiry) for a token, in one indexed query; ScanRefused otherwise.
 
-    The public verification endpoint's hot path: no ORM objects, no writes.
+    The public verification endpoint's hot path (workers.certificates.hotpath): no ORM objects,
+    no writes; `execute` runs the query (a connection's, or the session's by default).
     """
     try:
         verified = tokens.verify(key_ring(KEY_PURPOSE), token, TOKEN_TYPE)
     except tokens.TokenError as exc:
         raise ScanRefused(messages.token_message(exc.reason), code=f"token_{exc.reason}") from None
     public_id = verified.claims.get("cid")
-    row = db.session.execute(_status_query(), {"public_id": public_id, "today": clock.china_today()}
-                             ).first() if isinstance(public_id, str) else None
+    row = (execute or db.session.execute)(_status_query(), {"public_id": public_id, "today": clock.china_today()}
+                                          ).first() if isinstance(public_id, str) else None
     if row is None:
         raise ScanRefused(_("This certificate does not exist."), code="certificate_unknown")
     if row.revoked_at is not None:
@@ -187,10 +195,17 @@ def revoke(certificate: Certificate, reason: str, actor: Account | None) -> None
         db.session.execute(sa.delete(CertificateCode).where(CertificateCode.certificate_id == certificate.id))
         audit.record("certificate.revoked", subject_id=certificate.worker_id,
                      actor_id=actor.id if actor else None, certificate_id=certificate.id)
+        # Its receivers end the grants and (on_standing_changed) have the status lists published again.
         signals.worker_standing_ended.send("certificate_revoked",
                                            worker_ids=sa.select(sa.literal(certificate.worker_id)))
 
 
 def delete_certificates(account: Account) -> None:
-    """Deleting the account revokes by removal: its tokens then name nothing."""
-    db.session.execute(sa.delete(Certificate).where(Certificate.worker_id == account.id))
+    """Deleting the account revokes by removal: its tokens then name nothing (its status entry reads revoked)."""
+    if db.session.execute(sa.delete(Certificate).where(Certificate.worker_id == account.id)).rowcount:
+        jobs.request_refresh()
+
+
+def on_standing_changed(*_args, **_kwargs) -> None:
+    """A departure, a withdrawn or given authorization: the published status lists follow."""
+    jobs.request_refresh()

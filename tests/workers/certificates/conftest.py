@@ -1,10 +1,14 @@
 """Fixtures for certificate tests."""
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from registry.core import signing
+from registry.core.extensions import db
 from tests.factories.workers import make_worker
+from workers.certificates import hotpath
 from workers.certificates import services as certificates
 from workers.models import RegistrationStep
 from workers.services import ensure_worker
@@ -28,3 +32,13 @@ def own_certificate_keys(app, tmp_path, monkeypatch):
     """
     rings = app.extensions.setdefault(signing._RINGS_KEY, {})
     monkeypatch.setitem(rings, certificates.KEY_PURPOSE, signing.KeyRing(tmp_path / "certificate-keys"))
+
+
+@pytest.fixture(autouse=True)
+def scans_in_test_transaction(monkeypatch, db_session):
+    """The scan fast path reads on a connection of its own; here, the test's rolled-back one.
+
+    (Otherwise it would not see what the test wrote, and every scan would fall back to the Flask view.)
+    """
+    if db_session is not None:
+        monkeypatch.setattr(hotpath, "scan_connection", lambda: contextlib.nullcontext(db.session.connection()))
