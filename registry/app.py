@@ -36,6 +36,7 @@ from registry.web import (
     helpers,
     home,
     observability,
+    pagepath,
     ratelimit,
     security,
     templating,
@@ -85,6 +86,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     security.init_app(app)
     ratelimit.init_app(app)
     caching.init_app(app)  # ETag/304, Cache-Control, the public page store, versioned static URLs
+    pagepath.install(app)  # stored public pages for anonymous visitors, answered in front of Flask
     app.register_blueprint(home.bp)
     app.register_blueprint(api.bp)
     for domain in DOMAINS:
@@ -117,10 +119,6 @@ def _finish_config(app: Flask) -> None:
 
 
 def _select_locale() -> str:
-    languages = list(transaction.LANGUAGES)
     if not has_request_context():  # CLI commands and jobs speak the default language
         return "zh"
-    chosen = request.args.get("lang") or session.get("lang")
-    if chosen in languages:
-        return chosen
-    return request.accept_languages.best_match(languages) or "zh"
+    return transaction.choose_language(request.args.get("lang"), session.get("lang"), request.accept_languages)

@@ -18,7 +18,11 @@ Three pieces, each usable alone:
   cannot hold one; storing also refuses when one was made anyway.
 - **The page store.** Bodies of shared answers are kept per process
   (`PAGE_CACHE_ENTRIES`, least recently used out first), keyed by endpoint,
-  path, query, language, text size and the *versions* the page depends on.
+  path, query, language, text size and the *versions* the page depends on
+  (`page_key`). A stored answer to a request with no cookie and no
+  Authorization is sent by `registry.web.pagepath` in front of Flask, with
+  the same key, versions and answer (`shared_response`); every other one by
+  the view's wrapper here.
 
 Invalidation across processes. With several gunicorn workers (and several
 nodes), a process cannot hear another one's change. So each kind of content
@@ -45,7 +49,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-from flask import Flask, Response, current_app, g, request, session
+from flask import Flask, Request, Response, current_app, g, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.http import http_date, parse_etags
@@ -187,40 +191,83 @@ def _names(versions: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted(_version_sources)) if versions == ALL else versions
 
 
-def _key(extra: Hashable, versions: tuple[str, ...]) -> tuple:
-    args = tuple(sorted(request.args.items(multi=True)))
-    return (request.endpoint, request.path, args, str(get_locale() or "zh"), bool(session.get("care")), extra,
-            *(version(name) for name in _names(versions)))
+@dataclass(frozen=True)
+class Page:
+    """What `public_page` was told about a view (kept on the view as PAGE_MARK for registry.web.pagepath)."""
+
+    versions: tuple[str, ...]
+    ttl: float | str | None
+    key: Callable[..., Hashable] | None
+
+
+# functools.wraps carries the mark to the decorators outside public_page (the limiter's, operation).
+PAGE_MARK = "registry_public_page"
+
+
+def page_key(page: Page, endpoint: str, path: str, args, language: str, care: bool, view_args: dict) -> tuple | None:
+    """The store key of a shared page's answer, its versions read (at most every PAGE_CACHE_CHECK_SECONDS).
+
+    None when the answer is made without the store (the store is off, or the page's `key` found no row).
+    The one computation of the key: the view's wrapper (in Flask) and registry.web.pagepath (in front of
+    Flask, for anonymous requests) both call it; `args` is the request's query (a MultiDict).
+    """
+    if not enabled():
+        return None
+    extra = None
+    if page.key:
+        # A row's fingerprint is re-read at most every PAGE_CACHE_CHECK_SECONDS, like a version.
+        extra = store().memo(("key", endpoint, path), current_app.config["PAGE_CACHE_CHECK_SECONDS"],
+                             lambda: page.key(**view_args))
+        if extra is None:
+            return None
+    return (endpoint, path, tuple(sorted(args.items(multi=True))), language, care, extra,
+            *(version(name) for name in _names(page.versions)))
 
 
 def _seconds(ttl: float | str | None) -> float | None:
     return float(current_app.config[ttl]) if isinstance(ttl, str) else ttl
 
 
-def _not_modified(entry_etag: str, rendered: float) -> bool:
+def not_modified(req: Request, entry_etag: str, rendered: float) -> bool:
+    """Whether the request's If-None-Match (or, without one, If-Modified-Since) matches a stored answer."""
     # Last-Modified has whole seconds: a change re-rendered within the second it was first rendered in
     # may be answered 304 by date, inside the staleness the version check allows anyway (ETags are exact).
-    if "If-None-Match" in request.headers:
-        return parse_etags(request.headers.get("If-None-Match")).contains(entry_etag)
-    since = request.if_modified_since
+    if "If-None-Match" in req.headers:
+        return parse_etags(req.headers.get("If-None-Match")).contains(entry_etag)
+    since = req.if_modified_since
     return since is not None and since.timestamp() >= int(rendered)
 
 
-def _answer(entry: Entry) -> Response:
-    if request.method in ("GET", "HEAD") and _not_modified(entry.etag, entry.rendered):
+def shared_response(entry: Entry, req: Request) -> Response:
+    """The answer to `req` from a stored (or just rendered) entry: the body or a 304, with the shared headers.
+
+    Used by the view's wrapper and by registry.web.pagepath, so both answer alike.
+    """
+    if req.method in ("GET", "HEAD") and not_modified(req, entry.etag, entry.rendered):
         response = Response(status=304)
     else:
         response = Response(entry.body, status=entry.status, mimetype=entry.mimetype)
-    _shared_headers(response, entry.etag, entry.rendered)
+    response.set_etag(entry.etag)
+    response.headers["Last-Modified"] = http_date(int(entry.rendered))
+    response.headers["Cache-Control"] = f"public, max-age={current_app.config['PUBLIC_MAX_AGE']}"
+    response.vary.update(("Cookie", "Accept-Language"))
     return response
 
 
-def _shared_headers(response: Response, etag: str, rendered: float) -> None:
+def _answer(entry: Entry) -> Response:
     g.shared_answer = True
-    response.set_etag(etag)
-    response.headers["Last-Modified"] = http_date(int(rendered))
-    response.headers["Cache-Control"] = f"public, max-age={current_app.config['PUBLIC_MAX_AGE']}"
-    response.vary.update(("Cookie", "Accept-Language"))
+    return shared_response(entry, request)
+
+
+def _storable(body: bytes) -> bool:
+    """Whether a rendered shared answer may be kept for others (answered later also outside Flask)."""
+    if "csrf_token" in g or session.modified:
+        return False  # it made this visitor's token or cookie
+    if g.get("allow_camera"):
+        return False  # its Permissions-Policy is the page's own (a stored answer gets the default)
+    nonce = getattr(request, "csp_nonce", None)
+    # An inline script carrying this request's CSP nonce would not run under another answer's CSP.
+    return not (nonce and nonce.encode() in body)
 
 
 def public_page(*, versions: tuple[str, ...] = (), ttl: float | str | None = None,
@@ -233,6 +280,8 @@ def public_page(*, versions: tuple[str, ...] = (), ttl: float | str | None = Non
     with the view's arguments, returns an extra key (a row's fingerprint),
     or None to answer without the store.
     """
+    page = Page(versions, ttl, key)
+
     def decorate(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
@@ -240,15 +289,8 @@ def public_page(*, versions: tuple[str, ...] = (), ttl: float | str | None = Non
                 g.personal_page = True
                 return view(*args, **kwargs)
             g.shared_page = True
-            use_store = enabled()
-            extra = None
-            if use_store and key:
-                # A row's fingerprint is re-read at most every PAGE_CACHE_CHECK_SECONDS, like a version.
-                extra = store().memo(("key", request.endpoint, request.path), current_app.config[
-                    "PAGE_CACHE_CHECK_SECONDS"], lambda: key(*args, **kwargs))
-            if use_store and key and extra is None:
-                use_store = False
-            cache_key = _key(extra, versions) if use_store else None
+            cache_key = page_key(page, request.endpoint, request.path, request.args, str(get_locale() or "zh"),
+                                 bool(session.get("care")), kwargs)
             if cache_key is not None:
                 entry = store().get(cache_key)
                 if entry is not None:
@@ -260,9 +302,10 @@ def public_page(*, versions: tuple[str, ...] = (), ttl: float | str | None = Non
             seconds = _seconds(ttl)
             entry = Entry(body, 200, response.mimetype, hashlib.blake2b(body, digest_size=12).hexdigest(),
                           time.time(), time.monotonic() + seconds if seconds else None)
-            if cache_key is not None and "csrf_token" not in g and not session.modified:
+            if cache_key is not None and _storable(body):
                 store().put(cache_key, entry)
             return _answer(entry)
+        setattr(wrapper, PAGE_MARK, page)
         return wrapper
     return decorate
 

@@ -131,14 +131,27 @@ def metrics_response() -> Response:
     return Response(output + generate_latest(scrape), mimetype=CONTENT_TYPE_LATEST)
 
 
+def request_id_for(incoming: str) -> str:
+    """The request id: a well-formed incoming `X-Request-ID`, else a new one."""
+    return incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+def record_request(method: str, endpoint: str, status: int, seconds: float, request_id: str) -> None:
+    """The request's metrics and its log line (Flask's answers, and answers made in front of Flask)."""
+    HTTP_REQUESTS.labels(endpoint, method, str(status)).inc()
+    HTTP_SECONDS.labels(endpoint, method).observe(seconds)
+    log.info("%s %s %s", method, endpoint, status,
+             extra={"request_id": request_id, "method": method, "endpoint": endpoint, "status": status,
+                    "duration_ms": round(seconds * 1000, 1)})
+
+
 def init_app(app: Flask) -> None:
     """Request ids, the request log, the request metrics and /metrics."""
     configure_logging(app)
 
     @app.before_request
     def start_request():
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_id = request_id_for(request.headers.get("X-Request-ID", ""))
         g.request_started = time.perf_counter()
 
     @app.after_request
@@ -148,12 +161,8 @@ def init_app(app: Flask) -> None:
             return response
         seconds = time.perf_counter() - started
         endpoint = request.url_rule.rule if request.url_rule is not None else "(no route)"
-        HTTP_REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
-        HTTP_SECONDS.labels(endpoint, request.method).observe(seconds)
         response.headers["X-Request-ID"] = g.request_id
-        log.info("%s %s %s", request.method, endpoint, response.status_code,
-                 extra={"request_id": g.request_id, "method": request.method, "endpoint": endpoint,
-                        "status": response.status_code, "duration_ms": round(seconds * 1000, 1)})
+        record_request(request.method, endpoint, response.status_code, seconds, g.request_id)
         return response
 
     app.add_url_rule("/metrics", "metrics", metrics_response)

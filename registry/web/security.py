@@ -14,7 +14,7 @@
 """
 from __future__ import annotations
 
-from flask import Flask, abort, g, request
+from flask import Flask, Request, abort, g, request
 from flask_talisman import Talisman
 
 CSP = {
@@ -43,6 +43,34 @@ def allow_camera() -> str:
 
 
 MAX_URL_LENGTH = 4096
+HSTS_MAX_AGE = 31_536_000
+
+
+def url_too_long(req: Request) -> bool:
+    """Past MAX_URL_LENGTH the app answers 414 (the fast paths in front of Flask leave it to Flask)."""
+    return len(req.environ.get("RAW_URI") or req.full_path) > MAX_URL_LENGTH
+
+
+def fixed_headers(hsts: bool = False) -> list[tuple[str, str]]:
+    """What talisman adds to an answer that needs no nonce and no camera, in talisman's order.
+
+    For answers made outside Flask (the scan-verify and page fast paths); their tests compare the two.
+    The CSP carries no nonce: such an answer has no inline script (registry.web.caching never stores
+    a page whose body holds the nonce it was rendered with). `hsts`: see `wants_hsts`.
+    """
+    csp = "; ".join(f"{name} {value if isinstance(value, str) else ' '.join(value)}" for name, value in CSP.items())
+    headers = [("Permissions-Policy", ", ".join(f"{k}={v}" for k, v in NO_CAMERA.items())),
+               ("X-Frame-Options", "DENY"), ("X-Content-Type-Options", "nosniff"), ("Content-Security-Policy", csp)]
+    if hsts:
+        headers.append(("Strict-Transport-Security", f"max-age={HSTS_MAX_AGE}; includeSubDomains"))
+    headers.append(("Referrer-Policy", "strict-origin-when-cross-origin"))
+    return headers
+
+
+def wants_hsts(environ: dict, production: bool) -> bool:
+    """Whether talisman sends Strict-Transport-Security: in production, on HTTPS or X-Forwarded-Proto https."""
+    return production and (environ.get("wsgi.url_scheme") in ("https", "wss")
+                           or environ.get("HTTP_X_FORWARDED_PROTO", "http") == "https")
 
 
 def init_app(app: Flask) -> None:
@@ -52,7 +80,7 @@ def init_app(app: Flask) -> None:
     def bounded_address():
         # gunicorn accepts request lines up to 8190 bytes (scripts/gunicorn.conf.py); past this the
         # app answers in its own shape (JSON on API paths) instead of the server's bare page.
-        if len(request.environ.get("RAW_URI") or request.full_path) > MAX_URL_LENGTH:
+        if url_too_long(request):
             abort(414)
 
     @app.after_request
@@ -66,7 +94,7 @@ def init_app(app: Flask) -> None:
         app,
         force_https=False,  # TLS ends at the proxy; redirecting here would loop behind it
         strict_transport_security=production,
-        strict_transport_security_max_age=31_536_000,
+        strict_transport_security_max_age=HSTS_MAX_AGE,
         content_security_policy=CSP,
         content_security_policy_nonce_in=["script-src"],
         frame_options="DENY",

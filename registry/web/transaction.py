@@ -18,6 +18,29 @@ LANGUAGES = ("zh", "en")
 READ_ONLY_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
+def choose_language(asked: str | None, remembered: str | None, accept_languages) -> str:
+    """The reader's language: `?lang=`, else the one remembered in the session, else Accept-Language.
+
+    Babel's locale selector (registry.app) and the page fast path (registry.web.pagepath) both ask here.
+    """
+    chosen = asked or remembered
+    if chosen in LANGUAGES:
+        return chosen
+    return accept_languages.best_match(LANGUAGES) or "zh"
+
+
+def remembered_choices(args) -> dict:
+    """What a request's query asks the session to remember (`?lang=`, `?care=`): such an answer sets a cookie."""
+    choices = {}
+    chosen = args.get("lang")
+    if chosen in LANGUAGES:
+        choices["lang"] = chosen
+    care = args.get("care")  # 关怀模式: larger text, remembered like the language
+    if care in ("0", "1"):
+        choices["care"] = care == "1"
+    return choices
+
+
 def note_refusal(error: DomainError) -> None:
     """Tell the request's transaction whether this refusal's bookkeeping is kept."""
     if error.commit_changes:
@@ -34,12 +57,8 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def remember_language():
-        chosen = request.args.get("lang")
-        if chosen in LANGUAGES:
-            session["lang"] = chosen
-        care = request.args.get("care")  # 关怀模式: larger text, remembered like the language
-        if care in ("0", "1"):
-            session["care"] = care == "1"
+        for name, value in remembered_choices(request.args).items():
+            session[name] = value
 
     @app.after_request
     def finish_transaction(response):

@@ -58,12 +58,7 @@ def _limits(text: str):
 
 def _security_headers(production: bool) -> list[tuple[str, str]]:
     """What talisman adds to a JSON answer (tests/workers/certificates compare the two)."""
-    csp = "; ".join(f"{name} {value if isinstance(value, str) else ' '.join(value)}"
-                    for name, value in security.CSP.items())
-    headers = [("X-Frame-Options", "DENY"), ("X-Content-Type-Options", "nosniff"),
-               ("Content-Security-Policy", csp), ("Referrer-Policy", "strict-origin-when-cross-origin"),
-               ("Permissions-Policy", ", ".join(f"{k}={v}" for k, v in security.NO_CAMERA.items()))]
-    return headers
+    return security.fixed_headers()
 
 
 class VerificationFastPath:
