@@ -33,7 +33,6 @@ import time
 
 from flask import Flask
 from werkzeug.exceptions import HTTPException
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from registry.core.database import declare_write_intent, reset_write_intent
 from registry.web import caching, observability, ratelimit, security, transaction
@@ -50,10 +49,7 @@ class PageFastPath:
     def __init__(self, app: Flask, next_app):
         self.app = app
         self.next_app = next_app
-        hops = int(app.config.get("TRUSTED_PROXIES") or 0)
-        # Outside Flask's own ProxyFix (create_app applies it to the Flask app): the same fix, so the
-        # limit counts the client's address, not the proxy's.
-        self.handle = ProxyFix(self._handle, x_for=hops, x_proto=hops, x_host=hops) if hops else self._handle
+        self.handle = security.behind_proxies(app, self._handle)
         self.production = app.config.get("ENV") == "production"
         self.headers = {hsts: security.fixed_headers(hsts) for hsts in (False, True)}
         self.pages: dict[str, tuple[caching.Page, tuple[ratelimit.SharedLimit, ...]] | None] = {}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from flask import Flask, Request, abort, g, request
 from flask_talisman import Talisman
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = {
     "default-src": "'self'",
@@ -105,3 +106,10 @@ def init_app(app: Flask) -> None:
         force_file_save=False,
     )
     app.add_template_global(allow_camera)
+
+
+def behind_proxies(app: Flask, handler):
+    """handler with the app's proxy fix applied, for WSGI layers in front of the Flask app (create_app
+    applies the same fix to the Flask app itself), so limits count the client's address, not the proxy's."""
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    return ProxyFix(handler, x_for=hops, x_proto=hops, x_host=hops) if hops else handler
