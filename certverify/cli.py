@@ -82,7 +82,8 @@ def check(token: str, cache: Cache, now: float | None = None) -> tuple[int, dict
         result = verifier.verify(token, keys, cache.lists(keys, now), now)
     except verifier.Refused as refused:
         return (2 if refused.code in CACHE_CODES else 1), {"valid": False, "code": refused.code}
-    return 0, {"valid": True, "status": result.status, "expires_at": result.expires_at}
+    return 0, {"valid": True, "status": result.status, "status_code": result.status_code,
+               "expires_at": result.expires_at}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -42,6 +42,7 @@ class Result:
     expires_at: int
     list_id: int
     index: int
+    status_code: str | None = None  # 安心码: green | yellow | red (None from a token issued before it existed)
 
 
 def b64url_decode(text: str) -> bytes:
@@ -150,4 +151,18 @@ def verify(token: str, keys: dict[str, Ed25519PublicKey], lists: dict[int, Statu
         raise Refused("certificate_revoked")
     if value == 2:
         raise Refused("certificate_inactive")
-    return Result(STATUS_NAMES.get(value, "active"), exp, list_id, index)
+    status = STATUS_NAMES.get(value, "active")
+    return Result(status, exp, list_id, index, _status_code(claims, status, now))
+
+
+def _status_code(claims: dict, status: str, now: float) -> str | None:
+    """The token's colour; green holds until its day "scu" (China time) ends; a departed entry makes it red."""
+    if status == "departed":
+        return "red"
+    colour = claims.get("sc") if claims.get("sc") in ("green", "yellow", "red") else None
+    until = claims.get("scu")
+    if colour == "green" and isinstance(until, str):
+        china_today = time.strftime("%Y-%m-%d", time.gmtime(now + 8 * 3600))
+        if china_today > until:
+            return "yellow"
+    return colour

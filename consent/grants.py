@@ -26,10 +26,10 @@ from registry.core.extensions import db
 from registry.core.idnumbers import mask_name
 
 # The sections a household may be shown; a grant lists the ones it covers.
-SCOPES = ("basic", "identity", "work_history", "training", "insurance_health", "background_check", "tax",
-          "bank_credit")
+SCOPES = ("basic", "identity", "work_history", "training", "insurance_health", "service_feedback",
+          "background_check", "tax", "bank_credit")
 # What the approval screen ticks by default; the other sections are each the worker's explicit choice.
-DEFAULT_SCOPES = ("basic", "identity", "work_history", "training", "insurance_health")
+DEFAULT_SCOPES = ("basic", "identity", "work_history", "training", "insurance_health", "service_feedback")
 # Durations offered on the approval screen, in hours ("until a date" is the other choice).
 DURATION_HOURS = (2, 24, 168)
 

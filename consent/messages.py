@@ -12,6 +12,7 @@ def scope_labels() -> dict[str, str]:
         "work_history": _("Enterprises and work history"),
         "training": _("Training and vocational certificates"),
         "insurance_health": _("Insurance and health checks"),
+        "service_feedback": _("Ratings and complaints from home visits"),
         "background_check": _("Police background check"),
         "tax": _("Tax information"),
         "bank_credit": _("Bank personal credit summary"),

@@ -21,6 +21,8 @@ from registry.core.idnumbers import mask_name
 from registry.enterprises.models import Enterprise
 from registry.feeds import services as feeds
 from registry.web.presenting import Facts, Table, day, moment
+from registry.web.words import join_words
+from visits.presenting import worker_feedback
 from workers import messages as worker_messages
 from workers.identity import messages as identity_messages
 from workers.identity import services as identity
@@ -28,6 +30,7 @@ from workers.models import Affiliation, AffiliationState, Worker
 from workers.profile import presenting as profile_presenting
 from workers.profile import services as profile
 from workers.profile.models import ProfileVersion
+from workers.records import presenting as record_presenting
 from workers.services import effective_status
 
 
@@ -47,6 +50,7 @@ class ViewSection:
 
 # Which section of the view shows each kind of record a worker may dispute (profile versions by section name).
 DISPUTE_SECTIONS = {"background_check": "background_check", "tax": "tax", "bank_credit": "bank_credit",
+                    "complaint": "service_feedback",
                     "affiliation": "work_history"}
 PROFILE_SECTIONS = {"basic": "basic", "work": "work_history", "training": "training", "service": "training",
                     "insurance": "insurance_health", "health": "insurance_health"}
@@ -126,13 +130,22 @@ def _section_work(worker: Worker) -> ViewSection:
                        blocks=blocks)
 
 
-def _section_profile(key: str, title: str, names: tuple[str, ...], worker: Worker) -> ViewSection:
+def _section_profile(key: str, title: str, names: tuple[str, ...], worker: Worker,
+                     categories: tuple[str, ...] = ()) -> ViewSection:
+    """Self-reported profile entries, and the documented records of those categories with their source."""
     data, saved = _profile(worker, *names)
-    if all(part["version"] is None for part in data.values()):
+    account = db.session.get(Account, worker.account_id)
+    documented = record_presenting.household_table(account, categories) if categories else None
+    if all(part["version"] is None for part in data.values()) and documented is None:
         return ViewSection(key, title, None, None, None)
-    blocks = [block for name in names for block in
-              profile_presenting.section_blocks(name, data[name]["data"] if data[name]["version"] else None)]
-    return ViewSection(key, title, _("Self-reported by the worker"), saved, data, blocks=blocks)
+    blocks = [documented] if documented else []
+    blocks += [block for name in names for block in
+               profile_presenting.section_blocks(name, data[name]["data"] if data[name]["version"] else None)]
+    if documented:
+        data["records"] = {"columns": documented.columns, "rows": documented.rows}
+    source = _("Documents verified as shown per record; other entries self-reported") if documented else \
+        _("Self-reported by the worker")
+    return ViewSection(key, title, source, saved, data, blocks=blocks)
 
 
 def _section_feed(key: str, title: str, account: Account) -> ViewSection:
@@ -146,6 +159,23 @@ def _section_feed(key: str, title: str, account: Account) -> ViewSection:
     return ViewSection(key, title, view.source, view.as_of, view.data, notes)
 
 
+def _section_feedback(worker: Worker) -> ViewSection:
+    """Ratings and complaints from confirmed home visits: aggregates and counts, never a single review."""
+    feedback = worker_feedback(worker.account_id)
+    ratings, complaints = feedback["ratings"], dict(feedback["complaints"])
+    if not ratings["count"] and not any(complaints.values()):
+        return ViewSection("service_feedback", _("Ratings and complaints from home visits"), None, None, None)
+    facts = [(_("Ratings"), _("%(count)s rating(s), average %(average)s of 5", count=ratings["count"],
+                              average=ratings["average"]) if ratings["count"] else _("None yet"))]
+    if ratings["tags"]:
+        facts.append((_("Said most often"), join_words([f"{tag} {n}" for tag, n in ratings["tags"].items()])))
+    facts.append((_("Complaints being handled"), str(complaints.pop("open", 0))))
+    facts += [(_("Complaints closed: %(outcome)s", outcome=outcome), str(n)) for outcome, n in complaints.items()]
+    return ViewSection("service_feedback", _("Ratings and complaints from home visits"),
+                       _("Households after visits confirmed on the platform; complaints as decided by its operators"),
+                       None, feedback, blocks=[Facts(_("Ratings and complaints from home visits"), facts)])
+
+
 def read_sections(grant: ViewGrant) -> list[ViewSection]:
     """Assemble every granted section (a pure read: the caller logs it with `record_read`)."""
     account = db.session.get(Account, grant.worker_id)
@@ -155,9 +185,10 @@ def read_sections(grant: ViewGrant) -> list[ViewSection]:
         "identity": lambda: _section_identity(worker),
         "work_history": lambda: _section_work(worker),
         "training": lambda: _section_profile("training", _("Training and vocational certificates"),
-                                             ("training", "service"), worker),
+                                             ("training", "service"), worker, ("training",)),
         "insurance_health": lambda: _section_profile("insurance_health", _("Insurance and health checks"),
-                                                     ("insurance", "health"), worker),
+                                                     ("insurance", "health"), worker, ("insurance", "health")),
+        "service_feedback": lambda: _section_feedback(worker),
         "background_check": lambda: _section_feed("background_check", _("Police background check"),
                                                    account),
         "tax": lambda: _section_feed("tax", _("Tax information"), account),

@@ -31,6 +31,10 @@ class ScanResultSchema(Schema):
     request_id = fields.Integer(allow_none=True)
     request_state = fields.String(allow_none=True)
     message = fields.String()
+    status_code = fields.String(allow_none=True, metadata={"description": "安心码: green | yellow | red"})
+    status_code_label = fields.String(allow_none=True)
+    status_code_about = fields.List(fields.String(), metadata={
+        "description": "what the reasons are about (working status, health check, ...), never the details"})
 
 
 class ViewRequestSchema(Schema):

@@ -21,7 +21,12 @@ from registry.core.errors import Conflict, DomainError, Forbidden, Gone, NotFoun
 from registry.core.extensions import db
 from registry.core.idnumbers import mask_name
 from registry.face import services as face
+from visits import services as visits
+from visits.models import HomeVisit
 from workers.certificates import services as certificates
+from workers.certificates import status_code
+from workers.certificates.models import Certificate
+from workers.certificates.status_code import StatusCode
 from workers.identity import services as identity
 from workers.models import Worker, WorkStatus
 from workers.services import effective_status
@@ -36,6 +41,7 @@ class ScanResult:
     status: str                      # active | departed
     masked_name: str | None          # None for a departed worker: nothing more is shown
     request: ViewRequest | None
+    status_code: StatusCode | None = None  # 安心码: colour and reason categories, no personal data
 
 
 def _config_int(name: str, default: int) -> int:
@@ -78,11 +84,31 @@ def scan(consumer: Account, scanned: str) -> ScanResult:
         raise certificates.ScanRefused(_("This is your own certificate."), code="own_certificate")
     status = certificates.worker_status(certificate)
     _record_attempt(consumer, certificate.id, status)
+    code = status_code.compute(certificate.worker_id)
     if status == WorkStatus.DEPARTED.value:
-        return ScanResult(status, None, None)
+        return ScanResult(status, None, None, code)
     worker_account = db.session.get(Account, certificate.worker_id)
     request = _open_request(consumer, worker_account, certificate.id)
-    return ScanResult(status, mask_name(worker_account.name), request)
+    return ScanResult(status, mask_name(worker_account.name), request, code)
+
+
+def door_status(view_request: ViewRequest) -> StatusCode | None:
+    """The status code of the worker a household has just scanned, for its request page."""
+    try:
+        return status_code.compute(view_request.worker_id)
+    except NotFound:
+        return None
+
+
+def enter_from_request(consumer: Account, request_id: int, enterprise_id: int | None = None) -> HomeVisit:
+    """确认入户 from the page of a scan made at the door: the worker is asked to confirm."""
+    view_request = request_for_consumer(consumer, request_id)
+    if view_request.created_at < clock.now() - dt.timedelta(minutes=_config_int("VISIT_SCAN_MINUTES", 30)):
+        raise Conflict(_("This scan is too old; scan the certificate again at the door."), code="scan_too_old")
+    certificate = db.session.get(Certificate, view_request.certificate_id) if view_request.certificate_id else None
+    if certificate is None:
+        raise Conflict(_("This certificate no longer exists; scan again."), code="certificate_gone")
+    return visits.request_entry_at(consumer, certificate, enterprise_id)
 
 
 def _open_request(consumer: Account, worker: Account, certificate_id: int) -> ViewRequest:

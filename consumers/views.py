@@ -1,7 +1,7 @@
 """Household pages and API: scan, follow the request, read under a grant."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,6 +13,7 @@ from registry.accounts.models import Role
 from registry.core.errors import DomainError, NotFound
 from registry.web.api import dump, load_body, operation, require_json_api_login
 from registry.web.helpers import refusal_errors, roles_required
+from workers.certificates import messages as certificate_messages
 
 bp = Blueprint("consumers", __name__, template_folder="templates")
 
@@ -25,9 +26,14 @@ def _scan_payload(result: services.ScanResult) -> dict:
         message = _("This worker has departed (no monthly check-in for more than 30 days); no credit information is available.")
     else:
         message = messages.status_message(result.request)
+    code = result.status_code
     return {"status": result.status, "worker_name": result.masked_name,
             "request_id": result.request.id if result.request else None,
-            "request_state": result.request.state if result.request else None, "message": message}
+            "request_state": result.request.state if result.request else None, "message": message,
+            "status_code": code.colour if code else None,
+            "status_code_label": certificate_messages.status_colour_labels()[code.colour] if code else None,
+            "status_code_about": [certificate_messages.status_category_labels()[c] for c in code.categories]
+            if code else []}
 
 
 @bp.route("/scan", methods=["GET", "POST"])
@@ -59,9 +65,26 @@ def request_page(request_id: int):
     view_request = services.request_for_consumer(current_user._get_current_object(), request_id)
     return render_template("consumers/request.html", view_request=view_request,
                            message=messages.status_message(view_request),
+                           status=services.door_status(view_request),
+                           colour_labels=certificate_messages.status_colour_labels(),
+                           about_labels=certificate_messages.status_category_labels(),
                            worker_name=services.masked_worker_name(view_request),
                            has_photo=services.photo_grant(view_request, current_user._get_current_object())
                            is not None)
+
+
+@bp.post("/requests/<int:request_id>/entry")
+@roles_required(Role.CONSUMER.value)
+def entry_from_request(request_id: int):
+    """确认入户 right after the scan at the door."""
+    try:
+        visit = services.enter_from_request(current_user._get_current_object(), request_id)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+        return redirect(url_for("consumers.request_page", request_id=request_id))
+    return redirect(url_for("visits.visit_page", visit_id=visit.id))
 
 
 @bp.get("/requests/<int:request_id>/photo")

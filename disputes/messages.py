@@ -16,6 +16,7 @@ def kind_labels() -> dict[str, str]:
         "bank_credit": _("Bank personal credit summary"),
         "affiliation": _("Enterprise affiliation"),
         "profile": _("Profile section"),
+        "complaint": _("Complaint about a home visit"),
     }
 
 
@@ -69,6 +70,11 @@ def describe_affiliation(enterprise: str, state: str, day: dt.date | None) -> st
 def describe_profile(section: str, version: int, day: dt.date) -> str:
     return _("%(section)s, version %(version)s, saved on %(date)s", section=section_label(section),
              version=version, date=day.isoformat())
+
+
+def describe_complaint(category: str, outcome: str, day: dt.date) -> str:
+    return _("%(category)s, closed on %(date)s: %(outcome)s", category=category, outcome=outcome,
+             date=day.isoformat())
 
 
 def record_gone() -> str:

@@ -12,9 +12,10 @@ from registry.core.database import Base, utcnow
 
 # The records a worker may contest, as (kind, record_id): the three agency feeds (record_id is the
 # feed_record row), an enterprise's decision on an affiliation (worker_affiliation) and a saved
-# profile section (worker_profile_version). Their words are in disputes.messages.
+# profile section (worker_profile_version), a closed complaint about one of the worker's home visits
+# (visit_complaint). Their words are in disputes.messages.
 FEED_KINDS = ("background_check", "tax", "bank_credit")
-RECORD_KINDS = (*FEED_KINDS, "affiliation", "profile")
+RECORD_KINDS = (*FEED_KINDS, "affiliation", "profile", "complaint")
 # The worker's reason and the operator's, in characters.
 MAX_REASON_LENGTH = 1000
 

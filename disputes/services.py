@@ -31,7 +31,9 @@ from registry.core.pagination import Page, paginate
 from registry.enterprises.models import Enterprise
 from registry.feeds import services as feeds
 from registry.feeds.models import FeedRecord
-from registry.web.presenting import Facts, moment
+from registry.web.presenting import Facts, moment, text
+from visits import messages as visit_messages
+from visits.models import UPHOLDING, Complaint
 from workers import messages as worker_messages
 from workers import services as workers
 from workers.models import Affiliation, AffiliationState
@@ -108,6 +110,21 @@ def _profile_record(version: ProfileVersion) -> Record:
                   disputable=version.current)
 
 
+def _complaint_record(complaint: Complaint) -> Record:
+    return Record("complaint", complaint.id, messages.kind_label("complaint"),
+                  messages.describe_complaint(visit_messages.category_label(complaint.category),
+                                              visit_messages.outcome_label(complaint.outcome),
+                                              _china_day(complaint.closed_at)))
+
+
+def _own_complaint(account: Account, record_id: int) -> Complaint | None:
+    """A closed complaint about one of the worker's visits that counts against them (upheld, partly)."""
+    complaint = db.session.get(Complaint, record_id)
+    if complaint is None or complaint.worker_id != account.id or complaint.outcome not in UPHOLDING:
+        return None
+    return complaint
+
+
 def _own_feed(account: Account, kind: str, record_id: int) -> FeedRecord | None:
     row = db.session.get(FeedRecord, record_id)
     if row is None or row.kind != kind or not account.id_number_hash or row.id_number_hash != account.id_number_hash:
@@ -140,6 +157,9 @@ def find_record(account: Account, kind: str, record_id: int) -> Record | None:
     if kind == "profile":
         version = _own_profile_version(account, record_id)
         return _profile_record(version) if version else None
+    if kind == "complaint":
+        complaint = _own_complaint(account, record_id)
+        return _complaint_record(complaint) if complaint else None
     return None
 
 
@@ -154,6 +174,11 @@ def _record_content(account: Account, record: Record) -> dict | None:
                 "claimed_at": affiliation.claimed_at.isoformat(),
                 "decided_at": affiliation.decided_at.isoformat() if affiliation.decided_at else None,
                 "ended_at": affiliation.ended_at.isoformat() if affiliation.ended_at else None}
+    if record.kind == "complaint":
+        complaint = _own_complaint(account, record.record_id)
+        return {"category": complaint.category, "against": complaint.against, "description": complaint.description,
+                "response": complaint.response, "worker_reply": complaint.worker_reply,
+                "outcome": complaint.outcome, "outcome_note": complaint.outcome_note}
     version = _own_profile_version(account, record.record_id)
     return json.loads(version.content)
 
@@ -168,6 +193,14 @@ def _record_blocks(account: Account, record: Record, content: dict | None) -> li
             (_("State"), worker_messages.affiliation_label(content["state"])),
             (_("Claimed at"), moment(content["claimed_at"])), (_("Decided at"), moment(content["decided_at"])),
             (_("Ended at"), moment(content["ended_at"]))])]
+    if record.kind == "complaint":
+        return [Facts(messages.kind_label("complaint"), [
+            (_("Category"), visit_messages.category_label(content["category"])),
+            (_("About"), visit_messages.against_labels()[content["against"]]),
+            (_("Complaint"), content["description"]), (_("The enterprise's answer"), text(content["response"])),
+            (_("The worker's side"), text(content["worker_reply"])),
+            (_("Outcome"), visit_messages.outcome_label(content["outcome"])),
+            (_("Decision"), text(content["outcome_note"]))])]
     version = _own_profile_version(account, record.record_id)
     return profile_presenting.section_blocks(version.section, content)
 
@@ -189,6 +222,9 @@ def disputable_records(account: Account) -> list[Record]:
     versions = db.session.scalars(sa.select(ProfileVersion).where(
         ProfileVersion.worker_id == account.id, ProfileVersion.current.is_(True)).order_by(ProfileVersion.id)).all()
     records += [_profile_record(v) for v in sorted(versions, key=lambda v: PROFILE_ORDER.get(v.section, 99))]
+    complaints = db.session.scalars(sa.select(Complaint).where(
+        Complaint.worker_id == account.id, Complaint.outcome.in_(UPHOLDING)).order_by(Complaint.id)).all()
+    records += [_complaint_record(c) for c in complaints]
     disputed = open_disputes_of(account.id)
     return [replace(r, disputed=(r.kind, r.record_id) in disputed) for r in records]
 

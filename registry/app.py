@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import consent
 import consumers
 import disputes
+import visits
 import workers
 from idcard.cli import nfc_cli
 from registry import accounts, audit, enterprises, face, feeds, jobs, news
@@ -48,7 +49,7 @@ from workers.certificates import cli as certificates_cli
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
 # Lowest layer first: the order receivers of a signal run in.
-DOMAINS = (jobs, accounts, audit, news, face, feeds, enterprises, consent, workers, disputes, consumers)
+DOMAINS = (jobs, accounts, audit, news, face, feeds, enterprises, consent, workers, visits, disputes, consumers)
 
 CLI_GROUPS = (core_cli.cli, jobs_cli.cli, accounts_cli.cli, audit_cli.cli, demo.cli, face_cli.cli, feeds_cli.cli,
               enterprises_cli.cli, workers_cli.cli, certificates_cli.cli, nfc_cli)

@@ -23,11 +23,14 @@ from workers.identity import station_views
 from workers.identity import views as identity_views
 from workers.profile import services as profile
 from workers.profile import views as profile_views
+from workers.records import jobs as records_jobs
+from workers.records import services as records
+from workers.records import views as records_views
 from workers.roster import views as roster_views
 
 # Imported for their routes on views.bp (and attendance_jobs for its job kinds and schedule).
-__all__ = ["attendance_jobs", "attendance_views", "certificate_jobs", "certificate_views", "identity_views", "init_app", "profile_views", "roster_views",
-           "station_views"]
+__all__ = ["attendance_jobs", "attendance_views", "certificate_jobs", "certificate_views", "identity_views", "init_app",
+           "profile_views", "records_jobs", "records_views", "roster_views", "station_views"]
 
 
 def init_app(app: Flask) -> None:
@@ -42,7 +45,8 @@ def init_app(app: Flask) -> None:
     for signal in (signals.consent_signed, signals.consent_revoked, signals.worker_standing_ended):
         signal.connect(certificates.on_standing_changed)
     signals.next_step.connect(views.registration_next_step)
-    for receiver in (certificates.delete_certificates, profile.delete_profile, services.delete_worker_data,
+    for receiver in (certificates.delete_certificates, profile.delete_profile, records.delete_records,
+                     services.delete_worker_data,
                      identity.delete_identity_data):
         signals.account_deleting.connect(receiver)
     signals.subject_export.connect(export.export_worker)
@@ -62,4 +66,8 @@ def menu_items(_app) -> list[MenuItem]:
         MenuItem(ACCOUNT, "workers.review_queue", lambda: _("Identity reviews"), roles=("admin",)),
         MenuItem(ACCOUNT, "workers.stations_page", lambda: _("Reader stations"), roles=("admin",)),
         MenuItem(ACCOUNT, "workers.certificate_page", lambda: _("Credit certificate"), roles=("worker",)),
+        MenuItem(ACCOUNT, "workers.records_page", lambda: _("Health, insurance and training records"),
+                 roles=("worker",)),
+        MenuItem(ACCOUNT, "workers.verification_page", lambda: _("Records to verify"),
+                 roles=("enterprise_staff", "admin")),
     ]

@@ -104,6 +104,16 @@ Sender: the `Enterprise`. Each receiver returns a count; the enterprises
 domain adds them up and shows nothing when no domain answers.
 """)
 
+worker_status_concerns = _signal("worker-status-concerns", doc="""
+What other domains hold against a worker's status code (安心码) right now.
+
+Sender: the worker's account id (int). Each receiver returns a list of
+(colour, reason, words): colour "yellow" or "red", reason a code, words the
+reason in the reader's language (open complaints: yellow; a ban: red). The
+workers domain adds them to its own rules; households see only that the
+reason is about the service, never its words.
+""")
+
 menu_items = _signal("menu-items", doc="""
 Collect the entries of the app's menus.
 

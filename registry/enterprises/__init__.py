@@ -5,11 +5,12 @@ from flask import Flask
 from flask_babel import gettext as _
 
 from registry.core import signals
-from registry.enterprises import admin, demo, jobs, views
+from registry.enterprises import admin, demo, jobs, staff_views, views
 from registry.web.home import ACCOUNT, HOME, TAB, MenuItem
 
-# admin.py adds the operator pages to views.bp; jobs.py registers the import job kind.
-__all__ = ["admin", "init_app", "jobs"]
+# admin.py and staff_views.py add the operators' and the enterprise staff's pages to views.bp; jobs.py
+# registers the import job kind.
+__all__ = ["admin", "init_app", "jobs", "staff_views"]
 
 
 def init_app(app: Flask) -> None:
@@ -25,5 +26,7 @@ def menu_items(_app) -> list[MenuItem]:
         MenuItem(HOME, "enterprises.search_page", lambda: _("Enterprise credit"),
                  lambda: _("Query by region, credit code, name or brand"), key="enterprises"),
         MenuItem(ACCOUNT, "enterprises.admin_list", lambda: _("Enterprise credit records"), roles=("admin",)),
+        MenuItem(ACCOUNT, "enterprises.own_profile_page", lambda: _("Our enterprise's profile and commitment"),
+                 roles=("enterprise_staff",)),
         MenuItem(TAB, "enterprises.search_page", lambda: _("Enterprise credit"), key="enterprises"),
     ]

@@ -21,7 +21,7 @@ BATCH = 1000
 @click.option("--errors", "errors_path", type=click.Path(dir_okay=False),
               help="Write the per-line error report to this CSV file.")
 def import_command(kind: str, path: str, errors_path: str | None):
-    """Load a JSON Lines file of KIND (tax, bank_credit, background_check)."""
+    """Load a JSON Lines file of KIND (tax, bank_credit, background_check; health, insurance, training)."""
     report = services.ImportReport()
     size = os.path.getsize(path)
     batch: list[tuple[int, str]] = []

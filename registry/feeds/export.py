@@ -14,8 +14,9 @@ from flask_babel import gettext as _
 from registry.accounts.export import ReadableSection, iso
 from registry.accounts.models import Account
 from registry.core.extensions import db
+from registry.feeds import messages
 from registry.feeds.models import FeedRecord
-from registry.feeds.schemas import KINDS
+from registry.feeds.schemas import CREDENTIAL_KINDS, KINDS
 from registry.web.presenting import Facts, Table, day, moment, text
 
 SECTION = "feeds"
@@ -37,8 +38,7 @@ def export_feeds(account: Account) -> tuple[str, dict] | None:
 # --- words -------------------------------------------------------------------------
 
 def _kind_label(kind: str) -> str:
-    return {"tax": _("Tax information"), "bank_credit": _("Bank personal credit summary"),
-            "background_check": _("Police background check")}.get(kind, kind)
+    return messages.feed_kind_labels().get(kind, kind)
 
 
 def _value_label(value) -> str:
@@ -73,6 +73,12 @@ def _blocks(record: dict) -> list[Facts | Table]:
     elif record["kind"] == "background_check":
         items.append((_("Result"), _value_label(data.get("result"))))
         blocks.append(_adverse_table(_("Records"), data.get("records") or []))
+    elif record["kind"] in CREDENTIAL_KINDS:
+        kinds = messages.credential_kind_labels()
+        blocks.append(Table(_("Records"), [_("Kind"), _("Issuer"), _("Number"), _("Issued on"), _("Valid until")],
+                            [[kinds.get(i.get("kind"), text(i.get("kind"))), text(i.get("issuer")),
+                              text(i.get("number")), day(i.get("issued_on")), day(i.get("expires_on"))]
+                             for i in data.get("items") or []]))
     else:  # a kind this version does not know: its fields as they are
         items += [(key, _value_label(value)) for key, value in sorted(data.items())]
     return [Facts(_kind_label(record["kind"]), items), *blocks]

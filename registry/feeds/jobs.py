@@ -19,6 +19,9 @@ LABELS = {
     "tax": lambda: _("Tax feed import"),
     "bank_credit": lambda: _("Bank credit feed import"),
     "background_check": lambda: _("Background check feed import"),
+    "health": lambda: _("Health check feed import"),
+    "insurance": lambda: _("Insurance feed import"),
+    "training": lambda: _("Training certificate feed import"),
 }
 
 

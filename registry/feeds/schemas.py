@@ -3,7 +3,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-KINDS = ("tax", "bank_credit", "background_check")
+# Per-person agency feeds, and the institution feeds of health checks, insurance policies and training
+# certificates (hospitals, insurers, training bodies): verified at the source.
+CREDENTIAL_KINDS: dict[str, tuple[str, ...]] = {
+    "health": ("health_check", "health_certificate"),
+    "insurance": ("accident_insurance", "liability_insurance"),
+    "training": ("training_certificate", "skill_certificate"),
+}
+KINDS = ("tax", "bank_credit", "background_check", *CREDENTIAL_KINDS)
 
 
 class _PersonLine(Schema):
@@ -59,8 +66,33 @@ class BackgroundCheckLineSchema(_PersonLine):
             raise ValidationError("no_record cannot list records", "records")
 
 
+def _credential_line(category: str) -> type[Schema]:
+    """A line of an institution feed: the person's current records of one category (a later file replaces it)."""
+
+    class CredentialSchema(Schema):
+        kind = fields.String(required=True, validate=validate.OneOf(CREDENTIAL_KINDS[category]))
+        issuer = fields.String(required=True, validate=validate.Length(min=1, max=200))
+        number = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+        issued_on = fields.Date(required=True)
+        expires_on = fields.Date(load_default=None, allow_none=True)
+
+        @validates_schema
+        def _dates(self, data, **kwargs):
+            if data.get("expires_on") and data["expires_on"] <= data["issued_on"]:
+                raise ValidationError("expires_on must come after issued_on", "expires_on")
+            if category != "training" and not data.get("expires_on"):
+                raise ValidationError("health and insurance records need expires_on", "expires_on")
+
+    class CredentialLineSchema(_PersonLine):
+        items = fields.List(fields.Nested(CredentialSchema), required=True, validate=validate.Length(min=1, max=50))
+
+    CredentialLineSchema.__name__ = f"{category.capitalize()}LineSchema"
+    return CredentialLineSchema
+
+
 LINE_SCHEMAS: dict[str, type[Schema]] = {
     "tax": TaxLineSchema,
     "bank_credit": BankCreditLineSchema,
     "background_check": BackgroundCheckLineSchema,
+    **{category: _credential_line(category) for category in CREDENTIAL_KINDS},
 }

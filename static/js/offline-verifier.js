@@ -12,7 +12,8 @@
  *
  *   const verifier = await RegistryOfflineVerifier.create(jwks, [credential, ...]);
  *   const answer = await verifier.verify(token);
- *   // {valid: true, status: "active" | "departed", expiresAt}  or  {valid: false, code: "certificate_revoked"}
+ *   // {valid: true, status: "active" | "departed", statusCode: "green" | "yellow" | "red", expiresAt}
+ *   // or {valid: false, code: "certificate_revoked"}
  *
  * Token: compact JWS (EdDSA, typ "hscc+jws"), claims cid, sl (status list id), si (index), iat, exp.
  * Status list: compact JWS (typ "vc+jwt") whose payload is a W3C BitstringStatusListCredential;
@@ -108,6 +109,18 @@
     return (list.bits[byte] >> (8 - list.size - (offset % 8))) & ((1 << list.size) - 1);
   }
 
+  // The status code (安心码) the token carries: green holds until its day "scu" (China time) ends at the latest;
+  // a departed entry in the status list makes it red whatever the token says.
+  function statusCode(claims, status, now) {
+    if (status === "departed") return "red";
+    const colour = ["green", "yellow", "red"].includes(claims.sc) ? claims.sc : null;
+    if (colour === "green" && typeof claims.scu === "string") {
+      const chinaToday = new Date((now + 8 * 3600) * 1000).toISOString().slice(0, 10);
+      if (chinaToday > claims.scu) return "yellow";
+    }
+    return colour;
+  }
+
   class OfflineVerifier {
     constructor(keys, lists) { this.keys = keys; this.lists = lists; }
 
@@ -139,7 +152,7 @@
         const value = statusAt(list, si);
         if (value === 3) throw new Refused("certificate_revoked");
         if (value === 2) throw new Refused("certificate_inactive");
-        return { valid: true, status: NAMES[value], expiresAt: exp };
+        return { valid: true, status: NAMES[value], statusCode: statusCode(claims, NAMES[value], now), expiresAt: exp };
       } catch (error) {
         if (error instanceof Refused) return { valid: false, code: error.code };
         throw error;

@@ -39,6 +39,21 @@ def test_a_valid_token_passes_offline_with_the_platforms_answer(client, publishe
     status, answer = cli.check(shown.token, cache)
     online = client.get("/api/v1/certificates/verification", query_string={"token": shown.token}).get_json()
     assert status == 0 and answer["valid"] is True and answer["status"] == online["status"] == "active"
+    assert answer["status_code"] == shown.status_code.colour == "yellow"  # no verified health check yet
+
+
+def test_the_status_code_in_the_token_turns_from_green_to_yellow_on_its_day(published):
+    shown, cache = published
+    keys = cache.keys()
+    lists = cache.lists(keys, None)
+    token = shown.token
+    claims = json.loads(verifier.b64url_decode(token.split(".")[1]))
+    assert claims["sc"] == "yellow" and "scu" not in claims  # only green carries the day it holds until
+    green = {**claims, "sc": "green", "scu": "2026-01-01"}
+    assert verifier._status_code(green, "active", time.mktime((2026, 1, 1, 12, 0, 0, 0, 0, 0))) == "green"
+    assert verifier._status_code(green, "active", time.mktime((2026, 1, 3, 12, 0, 0, 0, 0, 0))) == "yellow"
+    assert verifier._status_code(green, "departed", 0) == "red"
+    assert verifier.verify(token, keys, lists).status_code == "yellow"
 
 
 def test_revocation_and_withdrawal_show_once_the_list_is_fetched_again(client, published, worker_account, db_session,
@@ -133,7 +148,7 @@ def test_the_javascript_snippet_gives_the_same_answers(client, published, worker
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     answers = json.loads(done.stdout)
-    assert answers[0]["valid"] is True and answers[0]["status"] == "active"
+    assert answers[0]["valid"] is True and answers[0]["status"] == "active" and answers[0]["statusCode"] == "yellow"
     assert [a.get("code") for a in answers[1:]] == ["token_bad_signature", "token_malformed"]
     certificates.revoke(shown.certificate, "伪造资料", None)
     db_session.flush()

@@ -93,7 +93,9 @@ def test_departed_worker_shows_nothing_more(setup, db_session):
     db_session.flush()
     result = scan(household_client, token).get_json()
     assert result == {"status": "departed", "worker_name": None, "request_id": None, "request_state": None,
-                      "message": result["message"]}
+                      "message": result["message"], "status_code": "red",
+                      "status_code_label": result["status_code_label"], "status_code_about": result["status_code_about"]}
+    assert "工作状态" in result["status_code_about"]  # what the red is about, nothing personal
     assert "离职" in result["message"]
     page = household_client.post("/scan", data={"scanned": token,
                                                 "csrf_token": household_client.get(
@@ -170,7 +172,7 @@ def test_resigned_token_with_our_kid_is_refused(setup, tmp_path):
     forged = f"{header}.{body}." + b64url(other.private.sign(f"{header}.{body}".encode()))
     assert scan(household_client, forged).get_json()["code"] == "token_bad_signature"
     claims = json.loads(b64url_decode(body))
-    assert set(claims) == {"cid", "iat", "exp"}
+    assert set(claims) == {"cid", "sl", "si", "sc", "iat", "exp"}  # sc: the status code, no personal data
 
 
 def test_worker_cannot_scan_own_certificate(setup):

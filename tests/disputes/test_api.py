@@ -175,7 +175,7 @@ def test_the_openapi_document_describes_the_operations(client):
     create = paths[DISPUTES_URL]["post"]
     assert set(create["responses"]) == {"201", "400", "401", "403", "404", "409", "413", "415", "422"}
     assert create["requestBody"]["content"]["application/json"]["schema"]["properties"]["kind"]["enum"] == \
-        ["background_check", "tax", "bank_credit", "affiliation", "profile"]
+        ["background_check", "tax", "bank_credit", "affiliation", "profile", "complaint"]
     assert set(paths[DISPUTES_URL]["get"]["responses"]) == {"200", "401", "403"}
     assert set(paths[QUEUE_URL]["get"]["responses"]) == {"200", "401", "403", "422"}
     resolve = paths[QUEUE_URL + "/{dispute_id}/resolution"]["post"]

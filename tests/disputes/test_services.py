@@ -45,7 +45,7 @@ def one_of_each(worker) -> dict[str, int]:
 
 
 def test_the_record_kinds_are_a_fixed_list_with_words():
-    assert RECORD_KINDS == ("background_check", "tax", "bank_credit", "affiliation", "profile")
+    assert RECORD_KINDS == ("background_check", "tax", "bank_credit", "affiliation", "profile", "complaint")
     with force_locale("en"):
         labels = messages.kind_labels()
         assert set(labels) == set(RECORD_KINDS) and all(labels[k] and labels[k] != k for k in RECORD_KINDS)

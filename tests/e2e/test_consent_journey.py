@@ -46,7 +46,7 @@ def test_two_sections_for_two_hours_then_the_withdrawal_ends_the_view(worker_and
         worker.screenshot(path=str(artifacts / "consent-prompt.png"), full_page=True)
 
         worker.locator("[data-testid^=prompt-approve-]").first.click()
-        for scope in ("identity", "training", "insurance_health"):  # keep basic and work history only
+        for scope in ("identity", "training", "insurance_health", "service_feedback"):  # keep basic and work history only
             worker.get_by_test_id(f"scope-{scope}").uncheck()
         worker.get_by_test_id("duration-2").check()
         face_support.approve_by_face(worker, "/me/grants")  # the passed check submits the choice itself

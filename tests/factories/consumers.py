@@ -4,8 +4,8 @@ from __future__ import annotations
 from tests.factories.face import make_face_check
 from tests.factories.http import api_post
 
-ALL_SECTIONS = ["basic", "identity", "work_history", "training", "insurance_health", "background_check", "tax",
-                "bank_credit"]
+ALL_SECTIONS = ["basic", "identity", "work_history", "training", "insurance_health", "service_feedback",
+                "background_check", "tax", "bank_credit"]
 
 
 def scan(client, scanned):

@@ -11,6 +11,9 @@ class CertificateTokenSchema(Schema):
     expires_at = fields.DateTime()
     svg = fields.String(metadata={"description": "the QR code (error correction M) as inline SVG"})
     status = fields.String()
+    status_code = fields.String(metadata={"description": "安心码: green | yellow | red (also in the token, claim sc)"})
+    status_code_label = fields.String()
+    status_code_reasons = fields.List(fields.String(), metadata={"description": "what to do, in words"})
 
 
 class VerificationQuerySchema(Schema):

@@ -23,8 +23,9 @@ from registry.core import clock, qr, signals, tokens
 from registry.core.errors import DomainError, RecordedRefusal
 from registry.core.extensions import db
 from registry.core.signing import key_ring
-from workers.certificates import jobs, messages, status_lists
+from workers.certificates import jobs, messages, status_code, status_lists
 from workers.certificates.models import Certificate, CertificateCode
+from workers.certificates.status_code import StatusCode
 from workers.models import RegistrationStep, Worker, WorkStatus
 from workers.services import effective_status, status_expression
 
@@ -50,6 +51,7 @@ class ShownCertificate:
     token: str
     fallback_code: str
     expires_at: dt.datetime
+    status_code: StatusCode
 
 
 def token_lifetime() -> dt.timedelta:
@@ -91,15 +93,20 @@ def show(worker: Worker) -> ShownCertificate:
     lifetime = token_lifetime()
     if certificate.status_list_id is None:  # made before status lists: gets its entry now
         status_lists.assign_entry(certificate)
-    # The list and index name the certificate's entry in the published status list (offline verifiers).
-    token = tokens.issue(key_ring(KEY_PURPOSE), {"cid": certificate.public_id, "sl": certificate.status_list_id,
-                                                 "si": certificate.status_index}, lifetime, TOKEN_TYPE)
+    # The list and index name the certificate's entry in the published status list (offline verifiers);
+    # "sc" is the status code's colour and "scu" the last CST day it holds by itself (no personal data).
+    code_now = status_code.compute(worker.account_id)
+    claims = {"cid": certificate.public_id, "sl": certificate.status_list_id, "si": certificate.status_index,
+              "sc": code_now.colour}
+    if code_now.valid_until is not None:
+        claims["scu"] = code_now.valid_until.isoformat()
+    token = tokens.issue(key_ring(KEY_PURPOSE), claims, lifetime, TOKEN_TYPE)
     expires = clock.now() + lifetime
     db.session.execute(sa.delete(CertificateCode).where(CertificateCode.expires_at < clock.now()))
     code = qr.new_fallback_code(FALLBACK_LENGTH)
     db.session.add(CertificateCode(code=code, certificate_id=certificate.id, expires_at=expires))
     db.session.flush()
-    return ShownCertificate(certificate, token, code, expires)
+    return ShownCertificate(certificate, token, code, expires, code_now)
 
 
 def resolve(scanned: str) -> Certificate:

@@ -14,7 +14,7 @@ from registry.core.signing import key_ring
 from registry.web.api import dump, load_query, operation, require_json_api_login
 from registry.web.helpers import roles_required
 from registry.web.ratelimit import limiter, verification_limit
-from workers.certificates import hotpath, status_lists
+from workers.certificates import hotpath, messages, status_lists
 from workers.certificates import services as certificates
 from workers.certificates.schemas import (
     CertificateTokenSchema,
@@ -41,6 +41,7 @@ def certificate_page():
     """信用证书: the QR renews itself while the page is open."""
     shown, status = _shown()
     return render_template("workers/certificate.html", shown=shown, status=status,
+                           colour_labels=messages.status_colour_labels(),
                            svg=qr.render_svg(shown.token), code=qr.format_fallback_code(shown.fallback_code),
                            refresh_seconds=max(30, int(certificates.token_lifetime().total_seconds()) - 60))
 
@@ -54,7 +55,9 @@ def api_certificate():
     return dump(CertificateTokenSchema, {"token": shown.token, "fallback_code": shown.fallback_code,
                                     "fallback_code_display": qr.format_fallback_code(shown.fallback_code),
                                     "expires_at": shown.expires_at, "svg": qr.render_svg(shown.token),
-                                    "status": status})
+                                    "status": status, "status_code": shown.status_code.colour,
+                                    "status_code_label": messages.status_colour_labels()[shown.status_code.colour],
+                                    "status_code_reasons": shown.status_code.reason_words()})
 
 
 @bp.get("/api/v1/certificates/verification")

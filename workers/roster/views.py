@@ -10,6 +10,9 @@ from registry.core import clock
 from registry.core.errors import DomainError
 from registry.web.api import dump, load_query, operation, require_json_api_login
 from registry.web.helpers import flash_success, roles_required
+from workers.certificates import status_code
+from workers.records import services as records
+from workers.records.presenting import describe
 from workers.roster import services as roster
 from workers.roster.schemas import AffiliationDecisionSchema, RosterPageSchema, RosterQuerySchema
 from workers.views import bp
@@ -42,8 +45,12 @@ def roster_page():
     page = roster.roster(enterprise, state=args["state"], status=args["status"], page=args["page"],
                          per_page=current_app.config["PAGE_SIZE"])
     filters = {k: v for k, v in (("state", args["state"]), ("status", args["status"])) if v}
+    # The status code of each confirmed worker on this page (computed, a few queries each).
+    codes = {row.worker_id: status_code.compute(row.worker_id) for row in page.items if row.state == "confirmed"}
+    expiring = [describe(r, for_owner=False) for r in records.expiring_for_enterprise(enterprise.id)]
     return render_template("workers/roster.html", enterprise=enterprise, page=page, filters=filters,
-                           labels=state_labels())
+                           labels=state_labels(), codes=codes, expiring=expiring,
+                           colour_names={"green": _("Green"), "yellow": _("Yellow"), "red": _("Red")})
 
 
 @bp.post("/enterprise/affiliations/<int:affiliation_id>/<action>")

@@ -113,7 +113,8 @@ def test_adverse_records_past_five_years_are_not_shown(db_session, move_clock):
 
 def test_feeds_without_data_say_none(db_session):
     feeds = services.person_feeds(make_account(role="worker"))
-    assert feeds == {"tax": None, "bank_credit": None, "background_check": None}
+    assert feeds == {"tax": None, "bank_credit": None, "background_check": None, "health": None, "insurance": None,
+                     "training": None}
 
 
 def test_account_deletion_removes_feed_data(db_session):

@@ -25,7 +25,7 @@ def test_token_carries_nothing_personal_and_verifies_offline_with_jwks(client, w
     shown = certificates.show(worker)
     header, body, signature = shown.token.split(".")
     claims = json.loads(b64url_decode(body))
-    assert set(claims) == {"cid", "sl", "si", "iat", "exp"}
+    assert set(claims) == {"cid", "sl", "si", "sc", "iat", "exp"} and claims["sc"] in ("green", "yellow", "red")
     assert isinstance(claims["sl"], int) and isinstance(claims["si"], int)
     assert account.name not in shown.token and account.phone not in json.dumps(claims)
     # A third party verifies with nothing but the published JWKS.
