@@ -7,6 +7,7 @@ credit code, records replaced per source).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 from collections.abc import Iterable
@@ -91,7 +92,8 @@ def upsert_batch(rows: list[dict], default_source: str) -> tuple[int, int]:
             v = _enterprise_values(r, now)
             v["credit_code"], v["created_at"] = r["credit_code"], now
             values.append(tuple(v[c] for c in columns))
-        bulk_insert("enterprise", columns, values)
+        with _search_index_deferred(session.connection()):
+            bulk_insert("enterprise", columns, values)
         for chunk in _chunks([r["credit_code"] for r in new_rows]):
             ids.update(session.execute(sa.select(enterprise_t.c.credit_code, enterprise_t.c.id)
                                        .where(enterprise_t.c.credit_code.in_(chunk))).all())
@@ -134,6 +136,37 @@ def _replace_records(rows: list[dict], ids: dict[str, int], existing: dict[str, 
     bulk_insert("credit_record", columns, records)
 
 
+# SQLite's row trigger that copies each new enterprise into the two FTS5 tables.
+_INSERT_TRIGGER = "enterprise_search_ai"
+
+
+@contextlib.contextmanager
+def _search_index_deferred(connection):
+    """SQLite: fill the FTS tables once per batch instead of by a trigger per row.
+
+    The trigger costs about ten times the insert itself; one INSERT ... SELECT
+    over the batch's new ids does the same work in a fraction of it. The
+    trigger is dropped and re-created (from its own stored SQL) inside the
+    batch's transaction, so a kill rolls both back: no committed state ever
+    lacks the trigger or an indexed row. Other databases: nothing to do.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    trigger_sql = connection.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (_INSERT_TRIGGER,)).scalar()
+    if trigger_sql is None:  # no search index (a database without the migration)
+        yield
+        return
+    before = connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM enterprise").scalar()
+    connection.exec_driver_sql(f"DROP TRIGGER {_INSERT_TRIGGER}")
+    yield
+    for table, column in (("enterprise_fts", "search_text"), ("enterprise_grams", "search_grams")):
+        connection.exec_driver_sql(f"INSERT INTO {table}(rowid, {column}) "
+                                   f"SELECT id, {column} FROM enterprise WHERE id > ?", (before,))
+    connection.exec_driver_sql(trigger_sql)
+
+
 def _sqlite_value(value):
     # The storage formats SQLAlchemy's SQLite Date and DateTime types use.
     kind = type(value)
@@ -157,6 +190,10 @@ def bulk_insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None
     raw = connection.connection.driver_connection
     names = ", ".join(columns)
     if connection.dialect.name == "postgresql":
+        # A bigger GIN pending list: the two search indexes take a batch's new
+        # entries in fewer, larger merges (for this transaction only).
+        connection.exec_driver_sql("SET LOCAL gin_pending_list_limit = '32MB'")
+
         def fix(value):
             if isinstance(value, dt.datetime):
                 return value.astimezone(dt.UTC).replace(tzinfo=None)
@@ -167,6 +204,10 @@ def bulk_insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None
                 copy.write_row([fix(v) for v in row])
     else:
         placeholders = ", ".join("?" for _ in columns)
-        convert = _sqlite_value
-        raw.cursor().executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})",
-                                 [[convert(v) for v in row] for row in rows])
+        # Convert only the columns holding dates (a transpose is C speed; a
+        # call per value is not).
+        by_column = list(zip(*rows))
+        for index, values in enumerate(by_column):
+            if {type(v) for v in values} & {dt.date, dt.datetime}:
+                by_column[index] = [_sqlite_value(v) for v in values]
+        raw.cursor().executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", zip(*by_column))

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from registry.core.extensions import db
-from registry.enterprises import fileio, loader, services
+from registry.enterprises import fileio, loader, search, services, validation
 from registry.enterprises.models import CreditRecord, Enterprise
 from tests.factories.accounts import make_account
 from tests.factories.enterprises import make_code, raw_row
@@ -188,3 +188,44 @@ def test_openapi_lists_the_enterprise_endpoints(client):
     assert {"/api/v1/enterprises", "/api/v1/enterprises/{code}", "/api/v1/regions"} <= set(document["paths"])
     names = {p["name"] for p in document["paths"]["/api/v1/enterprises"]["get"]["parameters"]}
     assert {"q", "province", "city", "code", "service", "page"} <= names
+
+
+def _assert_search_index_in_step():
+    """SQLite: the insert trigger is in place and the FTS tables agree with the enterprise rows."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        return
+    triggers = db.session.scalars(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                          "AND name LIKE 'enterprise_search_%'")).all()
+    assert sorted(triggers) == ["enterprise_search_ad", "enterprise_search_ai", "enterprise_search_au"]
+    for table in ("enterprise_fts", "enterprise_grams"):
+        # Raises "database disk image is malformed" when an indexed row is missing or stale.
+        db.session.execute(sa.text(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)"))
+
+
+def test_bulk_load_indexes_whole_batches_even_when_killed(tmp_path, monkeypatch, runner):
+    rows = [raw_row(name=f"索引测试{i}号家政", brands=[f"批量品牌{i}"]) for i in range(5)]
+    path = write_jsonl(tmp_path / "s.jsonl", rows)
+    real = loader.upsert_batch
+    calls = []
+
+    def dies_on_second_batch(batch, source):
+        calls.append(len(batch))
+        if len(calls) == 2:
+            real(batch[:1], source)  # rows and index entries written in the batch's transaction ...
+            raise KeyboardInterrupt  # ... when the process is stopped
+        return real(batch, source)
+
+    monkeypatch.setattr(loader, "upsert_batch", dies_on_second_batch)
+    assert runner.invoke(args=["enterprises", "import", path, "--batch-size", "2"]).exit_code != 0
+    _assert_search_index_in_step()
+    assert search.search("索引测试").total == 2 and search.search("量品").total == 2
+    monkeypatch.setattr(loader, "upsert_batch", real)
+    assert runner.invoke(args=["enterprises", "import", path, "--batch-size", "2"]).exit_code == 0
+    _assert_search_index_in_step()
+    assert search.search("索引测试").total == 5  # 3+ characters: the trigram index
+    assert search.search("量品").total == 5  # 2 characters: the gram index
+    # One enterprise saved on its own afterwards is indexed by the trigger as before.
+    services.save_enterprise(None, validation.clean_enterprise(raw_row(name="索引测试后加家政", brands=[])),
+                             actor_id=None)
+    _assert_search_index_in_step()
+    assert search.search("索引测试").total == 6 and search.search("后加").total == 1

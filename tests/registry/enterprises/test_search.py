@@ -3,6 +3,7 @@ import datetime as dt
 
 import pytest
 
+from registry.core.extensions import db
 from registry.enterprises import search
 from tests.factories.enterprises import make_code, make_enterprise
 
@@ -191,3 +192,36 @@ def test_a_mistyped_code_says_which_position_is_wrong(client, sample):
     # A right code still finds its enterprise; text that is no code is still searched as words.
     assert api(client, q=code)[1]["items"][0]["credit_code"] == code
     assert api(client, q="clean")[0] == 200
+
+
+def _pages(q, count=4):
+    pages = []
+    for number in range(1, count + 1):
+        result = search.search(q, page=number, per_page=2)
+        pages.append(([e.name for e in result.items], [result.tiers[e.id] for e in result.items]))
+    return pages
+
+
+@pytest.mark.parametrize("window_rows", [1, 3, 20_000])
+def test_the_prefix_window_gives_the_same_pages(sample, monkeypatch, window_rows):
+    for i in range(5):
+        make_enterprise(name=f"家政窗口{i}公司", brands=[f"窗口家政{i}"])
+    expected = _pages("家政")
+    assert [tier for _names, tiers in expected for tier in tiers][:7] == ["prefix"] * 7
+    # PostgreSQL tries the window whenever the planner's estimate reaches this (SQLite never does).
+    monkeypatch.setattr(search, "WINDOW_MIN_ESTIMATE", 0)
+    monkeypatch.setattr(search, "WINDOW_ROWS", window_rows)
+    assert _pages("家政") == expected
+    assert _pages("家政窗") == [([f"家政窗口{i}公司", f"家政窗口{i + 1}公司"], ["prefix", "prefix"])
+                               for i in (0, 2)] + [(["家政窗口4公司"], ["prefix"]), ([], [])]
+
+
+def test_a_gram_estimated_far_past_the_cap_is_shown_as_capped(sample, monkeypatch):
+    before = search.search("家政")
+    monkeypatch.setattr(search, "ESTIMATED_PAST_CAP", -1)
+    after = search.search("家政")
+    assert names(after) == names(before) and after.tiers == before.tiers
+    if db.session.get_bind().dialect.name == "postgresql":
+        assert (after.total, after.capped) == (search.COUNT_CAP, True)  # "1000+" without reading the rows
+    else:
+        assert (after.total, after.capped) == (before.total, False) == (4, False)
