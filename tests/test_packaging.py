@@ -26,9 +26,13 @@ def _listed_packages() -> set[str]:
     return {line.strip() for line in parser["options"]["packages"].splitlines() if line.strip()}
 
 
+# The top-level packages beside `idcard` (which lives in nfc/idcard).
+TOP_PACKAGES = ("registry", "workers", "consumers", "consent", "disputes", "visits", "readerstation", "certverify")
+
+
 def _package_dirs() -> set[str]:
     found = set()
-    for top in ("registry", "workers", "consumers", "consent", "disputes", "readerstation"):
+    for top in TOP_PACKAGES:
         for init in (ROOT / top).rglob("__init__.py") if (ROOT / top).exists() else []:
             found.add(".".join(init.parent.relative_to(ROOT).parts))
     idcard_root = ROOT / "nfc" / "idcard"
@@ -49,7 +53,7 @@ def test_setup_cfg_lists_no_phantom_packages():
 
 # --- the build: no setuptools warning, every data file shipped ------------------
 
-PACKAGE_FOLDERS = ("registry", "workers", "consumers", "consent", "disputes", "readerstation", "nfc")
+PACKAGE_FOLDERS = (*TOP_PACKAGES, "nfc")
 
 
 def _data_files() -> set[str]:

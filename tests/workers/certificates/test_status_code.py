@@ -80,7 +80,7 @@ def test_yellow_while_a_complaint_about_the_worker_is_open(green):
     complaint = complaints.file_complaint(green.household, visit.id, "worker", "safety", "没关燃气")
     status = code(green)
     assert status.colour == "yellow" and status.reasons == ("serious_complaint_open",)
-    assert status.categories == ("service",) and "complaint" in status.reason_words()[0]
+    assert status.categories == ("service",) and "投诉" in status.reason_words()[0]
     complaints.close(make_account("admin", name="运营"), complaint.id, "not_upheld", "查无此事")
     assert code(green).colour == "green"
 
