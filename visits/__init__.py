@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from registry.core import signals
 from registry.web.home import ACCOUNT, MenuItem
-from visits import complaints, services, views
+from visits import complaints, export, services, views
 
 
 def init_app(app: Flask) -> None:
@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     signals.menu_items.connect(menu_items)
     signals.account_deleting.connect(services.delete_visits)
     signals.worker_status_concerns.connect(complaints.status_concerns)
+    export.connect()
 
 
 def menu_items(_app) -> list[MenuItem]:

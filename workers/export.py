@@ -28,6 +28,8 @@ from workers.models import Affiliation, Worker, WorkerNotice
 from workers.profile import services as profile
 from workers.profile.models import ProfileVersion
 from workers.profile.presenting import education_levels, row_fields, section_titles
+from workers.records import messages as record_messages
+from workers.records import services as records
 from workers.schemas import notice_text
 from workers.services import effective_status
 
@@ -62,6 +64,13 @@ def export_worker(account: Account) -> tuple[str, dict] | None:
                           "revoked_reason": c.revoked_reason}
                          for c in db.session.scalars(sa.select(Certificate).where(Certificate.worker_id == worker.account_id)
                                                      .order_by(Certificate.created_at, Certificate.id))],
+        # Health, insurance and training records: what the worker entered and how it was decided (the
+        # documents themselves are the worker's own uploads and stay out of the file).
+        "credential_records": [{"kind": r.kind, "issuer": r.issuer, "number": r.number, "issued_on": iso(r.issued_on),
+                                "expires_on": iso(r.expires_on), "document_type": r.document_type, "state": r.state,
+                                "verified_via": r.verified_via, "decided_at": iso(r.decided_at),
+                                "rejection_reason": r.rejection_reason, "uploaded_at": iso(r.created_at)}
+                               for r in records.records_of(worker.account_id)],
         "notices": [{"kind": n.kind, "enterprise_name": n.enterprise_name, "created_at": iso(n.created_at),
                      "read_at": iso(n.read_at)}
                     for n in db.session.scalars(sa.select(WorkerNotice).where(WorkerNotice.worker_id == worker.account_id)
@@ -200,6 +209,13 @@ def readable_worker(account: Account, *, sections: dict) -> ReadableSection | No
     blocks.append(Table(_("Credit certificate"), [_("Number"), _("Issued at"), _("Revoked at"), _("Reason")],
                         [[c["public_id"], moment(c["created_at"]), moment(c["revoked_at"]), text(c["revoked_reason"])]
                          for c in data["certificates"]]))
+    kinds, states = record_messages.kind_labels(), record_messages.state_labels()
+    blocks.append(Table(_("Health, insurance and training records"),
+                        [_("Kind"), _("Issuer"), _("Number"), _("Issued on"), _("Valid until"), _("State"),
+                         _("Reason")],
+                        [[kinds.get(r["kind"], r["kind"]), r["issuer"], text(r["number"]), day(r["issued_on"]),
+                          day(r["expires_on"]), states.get(r["state"], r["state"]), text(r["rejection_reason"])]
+                         for r in data.get("credential_records", [])]))
     blocks.append(Table(_("Messages"), [_("Time"), _("Message"), _("Read at")],
                         [[moment(n["created_at"]), notice_text(WorkerNotice(kind=n["kind"],
                                                                           enterprise_name=n["enterprise_name"])),

@@ -1,11 +1,13 @@
 """The visit journey over HTTP: the door, the rating, the complaint, its answer and decision; bad input."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
 import sqlalchemy as sa
 
+from registry.core import clock
 from registry.core.extensions import db
 from tests.factories.accounts import make_account
 from tests.factories.consumers import approve, scan
@@ -13,6 +15,7 @@ from tests.factories.http import api_post, csrf_token, form_post, log_in
 from tests.factories.visits import make_door, make_visit
 from tests.visits.test_complaints import photo
 from visits.models import Complaint, HomeVisit, VisitRating
+from workers.records import services as records
 
 
 @pytest.fixture
@@ -180,3 +183,21 @@ def test_the_scan_shows_the_status_code_before_consent_and_the_door_button_start
     assert db.session.scalar(sa.select(HomeVisit)).state == "requested"
     stranger = client_for(app, make_account("consumer", name="路人"))
     assert form_post(stranger, f"/requests/{result['request_id']}/entry", {}).status_code == 404
+
+
+def test_the_data_export_holds_visits_complaints_and_records_in_words(app, door):
+    visit = make_visit(door, "ended")
+    household, worker = client_for(app, door.household), client_for(app, door.worker)
+    api_post(household, f"/api/v1/visits/{visit.id}/rating", {"stars": 5, "tags": ["careful"], "comment": "很细心"})
+    complain(household, visit.id, {"against": "worker", "category": "conduct", "description": "说话不礼貌"}, [photo()])
+    today = clock.china_today()
+    records.add_record(door.worker, "health_certificate", "朝阳区疾控中心", "JK1", today,
+                       today + dt.timedelta(days=365), photo())
+    mine = household.get("/api/v1/me/export").get_json()["document"]["sections"]["visits"]
+    assert mine["visits"][0]["rating"] == {"stars": 5, "tags": ["careful"], "comment": "很细心"}
+    assert mine["complaints"][0]["description"] == "说话不礼貌" and mine["complaints"][0]["evidence_photos"] == 1
+    theirs = worker.get("/api/v1/me/export").get_json()["document"]["sections"]
+    assert theirs["visits"]["visits"][0]["with"] == "郑*" and theirs["visits"]["visits"][0]["rating"] is None
+    assert theirs["worker"]["credential_records"][0]["issuer"] == "朝阳区疾控中心"
+    page = worker.get("/me/export").get_data(as_text=True)
+    assert "说话不礼貌" in page and "健康证" in page and "朝阳区疾控中心" in page
