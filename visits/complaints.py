@@ -12,14 +12,12 @@ household credit view. Descriptions, answers and evidence are encrypted.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections import Counter
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from PIL import Image, UnidentifiedImageError
 
 from registry.accounts.models import Account, Role
 from registry.accounts.sms import notify_by_sms
@@ -27,6 +25,7 @@ from registry.audit import services as audit
 from registry.core import clock
 from registry.core.errors import Conflict, DomainError, Forbidden, NotFound
 from registry.core.extensions import db
+from registry.core.images import photo_type
 from registry.enterprises.models import CreditRecord, Enterprise
 from visits import messages
 from visits.models import (
@@ -44,7 +43,6 @@ from workers.roster.services import staff_enterprise
 
 MAX_EVIDENCE = 6
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
-EVIDENCE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 # How long an upheld complaint stays on the enterprise's public page as an adverse record.
 RECORD_VALID_DAYS = 365
 
@@ -67,12 +65,7 @@ def _evidence(photo: bytes, index: int) -> ComplaintEvidence:
     if len(photo) > MAX_EVIDENCE_BYTES:
         raise DomainError(_("Photo %(number)s is larger than 5 MB.", number=index + 1), code="evidence_too_large",
                           status=413, fields={"evidence": [_("At most 5 MB per photo.")]})
-    try:
-        with Image.open(io.BytesIO(photo)) as image:
-            media_type = EVIDENCE_FORMATS.get(image.format or "")
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        media_type = None
+    media_type = photo_type(photo)
     if media_type is None:
         raise DomainError(_("Photo %(number)s is not a JPEG, PNG or WebP image.", number=index + 1),
                           code="evidence_not_an_image", status=422,

@@ -9,7 +9,6 @@ of the enterprise applies in full again (as after an operator's edit).
 """
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from registry.accounts.models import Account, Role
@@ -17,8 +16,8 @@ from registry.audit import services as audit
 from registry.core import clock
 from registry.core.errors import DomainError, Forbidden
 from registry.core.extensions import db
-from registry.enterprises import catalog
-from registry.enterprises.models import Enterprise, EnterpriseStaff
+from registry.enterprises import catalog, services
+from registry.enterprises.models import Enterprise
 from registry.enterprises.validation import LIMITS
 
 STAFF_FIELDS = ("address", "business_scope", "service_types", "commitment_text")
@@ -26,8 +25,7 @@ STAFF_FIELDS = ("address", "business_scope", "service_types", "commitment_text")
 
 def own_enterprise(staff: Account) -> Enterprise:
     """The enterprise this staff account acts for; Forbidden for anyone else."""
-    enterprise = db.session.scalar(sa.select(Enterprise).join(EnterpriseStaff).where(
-        EnterpriseStaff.account_id == staff.id)) if staff.role == Role.ENTERPRISE_STAFF.value else None
+    enterprise = services.staff_enterprise(staff.id) if staff.role == Role.ENTERPRISE_STAFF.value else None
     if enterprise is None:
         raise Forbidden(_("Only staff of an enterprise can change its profile."), code="not_enterprise_staff")
     return enterprise

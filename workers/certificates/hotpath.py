@@ -28,7 +28,6 @@ import functools
 import json
 import logging
 import time
-import uuid
 from urllib.parse import unquote_plus
 
 from flask import Flask
@@ -55,11 +54,6 @@ def _limits(text: str):
     return tuple(parse_many(text))
 
 
-def _security_headers(production: bool) -> list[tuple[str, str]]:
-    """What talisman adds to a JSON answer (tests/workers/certificates compare the two)."""
-    return security.fixed_headers()
-
-
 class VerificationFastPath:
     """WSGI middleware answering successful scan-verify calls; everything else goes on to `next_app`."""
 
@@ -68,8 +62,8 @@ class VerificationFastPath:
         self.next_app = next_app
         self.handle = security.behind_proxies(app, self._handle)
         self.production = app.config.get("ENV") == "production"
-        self.headers = _security_headers(self.production)
-        self.metrics = {}
+        # What talisman adds to a JSON answer, without and with HSTS (tests/workers/certificates compare them).
+        self.headers = {hsts: security.fixed_headers(hsts) for hsts in (False, True)}
 
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") == PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD") \
@@ -117,24 +111,12 @@ class VerificationFastPath:
         return wait
 
     def _answer(self, environ, start_response, body: bytes, started: float):
-        incoming = environ.get("HTTP_X_REQUEST_ID", "")
-        request_id = incoming if observability._REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = observability.request_id_for(environ.get("HTTP_X_REQUEST_ID", ""))
         method = environ["REQUEST_METHOD"]
-        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))), *self.headers,
-                   ("X-Request-ID", request_id)]
-        if self.production and environ.get("wsgi.url_scheme") == "https":
-            headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+                   *self.headers[security.wants_hsts(environ, self.production)], ("X-Request-ID", request_id)]
         start_response("200 OK", headers)
-        seconds = time.perf_counter() - started
-        counters = self.metrics.get(method)
-        if counters is None:
-            counters = self.metrics[method] = (observability.HTTP_REQUESTS.labels(RULE, method, "200"),
-                                               observability.HTTP_SECONDS.labels(RULE, method))
-        counters[0].inc()
-        counters[1].observe(seconds)
-        log.info("%s %s %s", method, RULE, 200,
-                 extra={"request_id": request_id, "method": method, "endpoint": RULE, "status": 200,
-                        "duration_ms": round(seconds * 1000, 1)})
+        observability.record_request(method, RULE, 200, time.perf_counter() - started, request_id)
         return [b""] if method == "HEAD" else [body]
 
 

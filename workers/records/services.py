@@ -9,7 +9,6 @@ an operator), 机构数据 (an institution's feed, verified at the source).
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -17,7 +16,6 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from PIL import Image, UnidentifiedImageError
 
 from registry.accounts.models import Account, Role
 from registry.accounts.sms import notify_by_sms
@@ -25,14 +23,14 @@ from registry.audit import services as audit
 from registry.core import clock
 from registry.core.errors import Conflict, DomainError, Forbidden, NotFound
 from registry.core.extensions import db
-from registry.enterprises.models import EnterpriseStaff
+from registry.core.images import photo_type
+from registry.enterprises import services as enterprises
 from workers.models import Affiliation, AffiliationState
 from workers.records import messages
 from workers.records.models import EXPIRING, KINDS, MAX_DOCUMENT_BYTES, CredentialRecord, RecordState
 
 EXPIRING_DAYS = 30
 REMINDER_DAYS = (30, 7)
-IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 MAX_REASON_LENGTH = 500
 
 
@@ -46,12 +44,7 @@ def document_type(document: bytes) -> str:
         raise _invalid("document", _("The document is larger than 10 MB."), "document_too_large", 413)
     if document.startswith(b"%PDF-") and b"%%EOF" in document[-2048:]:
         return "application/pdf"
-    try:
-        with Image.open(io.BytesIO(document)) as image:
-            kind = IMAGE_TYPES.get(image.format or "")
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        kind = None
+    kind = photo_type(document)
     if kind is None:
         raise _invalid("document", _("Upload a photo (JPEG, PNG or WebP) or a PDF of the document."),
                        "document_not_accepted")
@@ -109,17 +102,14 @@ def remove_record(worker: Account, record_id: int) -> None:
     audit.record("credential.removed", subject_id=worker.id, actor_id=worker.id, record_id=record_id)
 
 
-def _staff_enterprise_id(account: Account) -> int | None:
-    return db.session.scalar(sa.select(EnterpriseStaff.enterprise_id).where(EnterpriseStaff.account_id == account.id))
-
-
 def _verifier(actor: Account, record: CredentialRecord) -> tuple[str, int | None]:
     """How actor may verify this record: ("operator", None), or ("enterprise", id) for staff of an
     enterprise that confirmed the worker. Anyone else: the record is not found (nothing learned)."""
     if actor.role == Role.ADMIN.value:
         return "operator", None
     if actor.role == Role.ENTERPRISE_STAFF.value:
-        enterprise_id = _staff_enterprise_id(actor)
+        enterprise = enterprises.staff_enterprise(actor.id)
+        enterprise_id = enterprise.id if enterprise else None
         confirmed = enterprise_id is not None and db.session.scalar(sa.select(Affiliation.id).where(
             Affiliation.worker_id == record.worker_id, Affiliation.enterprise_id == enterprise_id,
             Affiliation.state == AffiliationState.CONFIRMED.value))
@@ -165,11 +155,11 @@ def pending_for(actor: Account, limit: int = 100) -> list[CredentialRecord]:
     """Records waiting for this verifier: an enterprise's confirmed workers', or everyone's for operators."""
     query = sa.select(CredentialRecord).where(CredentialRecord.state == RecordState.PENDING.value)
     if actor.role == Role.ENTERPRISE_STAFF.value:
-        enterprise_id = _staff_enterprise_id(actor)
-        if enterprise_id is None:
+        enterprise = enterprises.staff_enterprise(actor.id)
+        if enterprise is None:
             raise Forbidden(_("Your staff account is not linked to an enterprise yet."), code="no_enterprise")
         query = query.where(CredentialRecord.worker_id.in_(sa.select(Affiliation.worker_id).where(
-            Affiliation.enterprise_id == enterprise_id, Affiliation.state == AffiliationState.CONFIRMED.value)))
+            Affiliation.enterprise_id == enterprise.id, Affiliation.state == AffiliationState.CONFIRMED.value)))
     elif actor.role != Role.ADMIN.value:
         raise Forbidden(_("Only enterprise staff and operators verify records."), code="not_a_verifier")
     return list(db.session.scalars(query.order_by(CredentialRecord.created_at).limit(limit)))
