@@ -107,10 +107,15 @@ def _attack(live, camera) -> str:
 
     def scenario(browser):
         context, page = _new_page(browser, server, app, phone)
-        page.goto(server.url + "/face/check?purpose=check_in")
-        page.get_by_test_id("face-start").click()
-        page.wait_for_selector("[data-face-capture][data-state=failed]", timeout=60000)
-        reason = page.get_attribute("[data-face-capture]", "data-reason")
+        # A busy machine can delay the browser's frames past the capture's timing limit
+        # (capture_incomplete): that says nothing about the attack, so the attacker tries again.
+        for _attempt in range(3):
+            page.goto(server.url + "/face/check?purpose=check_in")
+            page.get_by_test_id("face-start").click()
+            page.wait_for_selector("[data-face-capture][data-state=failed]", timeout=60000)
+            reason = page.get_attribute("[data-face-capture]", "data-reason")
+            if reason != "capture_incomplete":
+                break
         message = page.get_by_test_id("face-result").inner_text()
         context.close()
         return reason, message
